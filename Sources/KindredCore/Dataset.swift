@@ -1,0 +1,50 @@
+/// Everything ingestion produced: valid profiles, their tags, exclusions, rejects.
+///
+/// Profiles are sorted by id in byte order, so a profile's index is also its
+/// rank in the contract's tie-break order; every other structure refers to
+/// profiles by that index.
+public struct Dataset: Sendable {
+    public var profiles: [Profile]
+    /// `tags[i]` are profile i's tags, sorted by tag index, one entry per tag.
+    public var tags: [[TagWeight]]
+    /// Normalised tag strings, in byte order (so tag index order is byte order).
+    public var tagNames: [String]
+    /// Excluded pairs as (smaller index, larger index), sorted, unique.
+    public var exclusions: [ExclusionPair]
+    public var rejects: [Reject]
+    /// Columns each file had that the contract does not define, by file name.
+    public var unknownColumns: [(file: String, columns: [String])]
+
+    public init(profiles: [Profile], tags: [[TagWeight]], tagNames: [String],
+                exclusions: [ExclusionPair], rejects: [Reject] = [],
+                unknownColumns: [(file: String, columns: [String])] = []) {
+        precondition(profiles.count == tags.count, "one tag list per profile")
+        self.profiles = profiles
+        self.tags = tags
+        self.tagNames = tagNames
+        self.exclusions = exclusions
+        self.rejects = rejects
+        self.unknownColumns = unknownColumns
+    }
+
+    /// Indices of active profiles, ascending (so in id order).
+    public var activeIndices: [Int32] {
+        profiles.indices.compactMap { profiles[$0].active ? Int32($0) : nil }
+    }
+}
+
+/// Two profile indices that must never be paired or grouped; `a < b`.
+public struct ExclusionPair: Sendable, Hashable, Comparable {
+    public var a: Int32
+    public var b: Int32
+
+    public init(_ x: Int32, _ y: Int32) {
+        a = min(x, y)
+        b = max(x, y)
+    }
+
+    /// One 64-bit key per unordered pair, for hash sets.
+    @inlinable public var key: UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
+
+    public static func < (l: ExclusionPair, r: ExclusionPair) -> Bool { (l.a, l.b) < (r.a, r.b) }
+}

@@ -1,0 +1,98 @@
+import KindredCore
+
+/// The JSON export of contract §7: one document, keys sorted, byte-identical
+/// for identical inputs and config apart from the two `run` timestamps.
+///
+/// Top-level arrays put one element per line so the file diffs and greps well;
+/// that whitespace is fixed, so it does not break byte-identity.
+public enum JSONExport {
+    public static let schemaVersion = 1
+
+    /// Renders the whole document. - Complexity: O(output size).
+    public static func render(_ r: RunReport) -> [UInt8] {
+        let tagNames = r.dataset.tagNames
+        var j = JSONText(reserving: r.matches.entries.count * 64 + 4096)
+        j.raw("{\n")
+
+        j.key("assignments"); j.raw("[")
+        for (n, a) in r.assignments.enumerated() {
+            j.raw(n == 0 ? "\n" : ",\n")
+            j.raw("{"); j.key("kind"); j.string(a.kind.rawValue)
+            j.raw(","); j.key("partner_id"); j.string(r.id(a.partner))
+            j.raw(","); j.key("profile_id"); j.string(r.id(a.profile))
+            j.raw(","); j.key("score"); j.score(a.score); j.raw("}")
+        }
+        j.raw(r.assignments.isEmpty ? "],\n" : "\n],\n")
+
+        j.key("groups"); j.raw("[")
+        for (n, g) in r.groups.enumerated() {
+            j.raw(n == 0 ? "\n" : ",\n")
+            j.raw("{"); j.key("cohesion"); j.score(g.cohesion)
+            j.raw(","); j.key("group_id"); j.number(g.id)
+            j.raw(","); j.key("kind"); j.string(g.kind.rawValue)
+            j.raw(","); j.key("language"); j.string(g.language)
+            j.raw(","); j.key("members"); j.stringArray(g.members.map { r.id($0) })
+            j.raw(","); j.key("size"); j.number(g.members.count)
+            j.raw(","); j.key("theme"); j.stringArray(g.theme); j.raw("}")
+        }
+        j.raw(r.groups.isEmpty ? "],\n" : "\n],\n")
+
+        j.key("matches"); j.raw("[")
+        var first = true
+        for i in 0 ..< r.matches.profileCount {
+            let list = r.matches.candidates(of: i)
+            guard !list.isEmpty else { continue }
+            j.raw(first ? "\n" : ",\n")
+            first = false
+            j.raw("{"); j.key("candidates"); j.raw("[")
+            for (n, c) in list.enumerated() {
+                if n > 0 { j.raw(",") }
+                j.raw("{"); j.key("id"); j.string(r.id(c.index))
+                j.raw(","); j.key("score"); j.score(c.score)
+                j.raw(","); j.key("shared_tags"); j.stringArray(r.sharedTags(i, Int(c.index)).map { tagNames[Int($0)] })
+                j.raw("}")
+            }
+            j.raw("],"); j.key("profile_id"); j.string(r.dataset.profiles[i].id); j.raw("}")
+        }
+        j.raw(first ? "],\n" : "\n],\n")
+
+        j.key("rejects"); j.raw("[")
+        for (n, x) in r.dataset.rejects.enumerated() {
+            j.raw(n == 0 ? "\n" : ",\n")
+            j.raw("{"); j.key("column")
+            if let c = x.column { j.string(c) } else { j.raw("null") }
+            j.raw(","); j.key("file"); j.string(x.file)
+            j.raw(","); j.key("line"); j.number(x.line)
+            j.raw(","); j.key("reason"); j.string(x.reason); j.raw("}")
+        }
+        j.raw(r.dataset.rejects.isEmpty ? "],\n" : "\n],\n")
+
+        j.key("run"); j.raw("{")
+        j.key("engine_version"); j.string(r.engineVersion)
+        j.raw(","); j.key("finished_at"); j.string(r.finishedAt)
+        j.raw(","); j.key("input_sha256"); j.string(r.inputSHA256)
+        j.raw(","); j.key("metrics"); j.raw("{")
+        for (n, m) in r.metrics.sorted(by: { $0.name < $1.name }).enumerated() {
+            if n > 0 { j.raw(",") }
+            j.key(m.name); j.number(m.value)
+        }
+        j.raw("}")
+        j.raw(","); j.key("profiles"); j.number(r.profileCount)
+        j.raw(","); j.key("rejected_rows"); j.number(r.rejectedRows)
+        j.raw(","); j.key("started_at"); j.string(r.startedAt)
+        j.raw("},\n")
+
+        j.key("schema_version"); j.number(schemaVersion); j.raw(",\n")
+
+        j.key("unmatched"); j.raw("[")
+        for (n, u) in r.unmatched.enumerated() {
+            j.raw(n == 0 ? "\n" : ",\n")
+            j.raw("{"); j.key("profile_id"); j.string(r.id(u.profile))
+            j.raw(","); j.key("reason"); j.string(u.reason)
+            j.raw(","); j.key("stage"); j.string(u.stage.rawValue); j.raw("}")
+        }
+        j.raw(r.unmatched.isEmpty ? "]\n" : "\n]\n")
+        j.raw("}\n")
+        return j.bytes
+    }
+}

@@ -1,0 +1,33 @@
+import KindredCore
+
+/// Ingestion: the input files in, one ``Dataset`` out (contract §1).
+public enum Ingest {
+    /// Loads and validates the three input files.
+    ///
+    /// Throws ``InputError`` for a fatal problem (missing file, missing column,
+    /// bad encoding, no valid profile). Bad rows become ``Dataset/rejects``.
+    public static func load(profiles: InputFile, tags: InputFile, exclusions: InputFile?) throws -> Dataset {
+        let p = try ProfileLoader.load(profiles)
+        guard !p.profiles.isEmpty else {
+            throw InputError(file: profiles.path,
+                             message: "has no valid profile rows (\(p.rejects.count) rejected)")
+        }
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(p.profiles.count)
+        for (i, profile) in p.profiles.enumerated() { index[profile.id] = Int32(i) }
+        let t = try TagLoader.load(tags, profileIndex: index, profileCount: p.profiles.count)
+        let e = try exclusions.map { try ExclusionLoader.load($0, profileIndex: index) }
+
+        var unknown: [(file: String, columns: [String])] = []
+        if !p.unknownColumns.isEmpty { unknown.append((profiles.name, p.unknownColumns)) }
+        if !t.unknownColumns.isEmpty { unknown.append((tags.name, t.unknownColumns)) }
+        if let e, !e.unknownColumns.isEmpty, let file = exclusions { unknown.append((file.name, e.unknownColumns)) }
+
+        // Rejects in file order, then line order, so reports read top to bottom.
+        var rejects = p.rejects
+        rejects.append(contentsOf: t.rejects.sorted { ($0.line, $0.column ?? "") < ($1.line, $1.column ?? "") })
+        rejects.append(contentsOf: e?.rejects ?? [])
+        return Dataset(profiles: p.profiles, tags: t.tags, tagNames: t.tagNames,
+                       exclusions: e?.pairs ?? [], rejects: rejects, unknownColumns: unknown)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import KindredCore
+import KindredDecide
+import KindredExport
+import KindredIngest
+import KindredSimilarity
+import KindredVectorize
+
+/// The engine's version, written to every run.
+public let engineVersion = "1.0.0"
+
+/// The nightly job end to end: ingest, vectorise, rank, decide, export.
+public enum NightlyRun {
+    public struct Options: Sendable {
+        public var profiles: String
+        public var tags: String
+        public var exclusions: String?
+        public var config: String?
+        public var database: String?
+        public var json: String?
+        /// Overrides the config's `top_k` when set.
+        public var topK: Int?
+        /// Any reject fails the run.
+        public var strict = false
+        public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        public init(profiles: String, tags: String, exclusions: String? = nil, config: String? = nil,
+                    database: String? = nil, json: String? = nil) {
+            self.profiles = profiles
+            self.tags = tags
+            self.exclusions = exclusions
+            self.config = config
+            self.database = database
+            self.json = json
+        }
+    }
+
+    /// What a run produced, for the summary and for tests.
+    public struct Result: Sendable {
+        public var report: RunReport
+        public var summary: RunSummary
+    }
+
+    /// Runs the job. Throws ``InputError`` for fatal input, ``StrictModeError``
+    /// for rejects under `--strict`, ``ExportError`` when an export fails; in
+    /// every such case no output file has changed.
+    public static func run(_ options: Options, log: Log = Log()) throws -> Result {
+        let startedAt = Date()
+        var timer = StageTimer()
+
+        // Ingest.
+        log.info("reading inputs")
+        let input = try Inputs.load(profiles: options.profiles, tags: options.tags,
+                                    exclusions: options.exclusions, config: options.config)
+        var config = input.config
+        if let k = options.topK { config.topK = k }
+        let dataset = input.dataset
+        if options.strict && !dataset.rejects.isEmpty {
+            throw StrictModeError(rejects: dataset.rejects)
+        }
+        timer.end("ingest")
+
+        // Vectorise.
+        let features = Vectorizer.build(dataset, weights: config.weights)
+        let rules = CompiledRules(dataset)
+        timer.end("vectorise")
+        log.info("vectorised \(dataset.activeIndices.count) active profiles into \(features.dimension) features")
+
+        // Rank.
+        let (matches, stats) = SimilarityEngine.rank(
+            dataset, features: features, rules: rules,
+            options: .init(topK: config.topK, threads: options.threads),
+            progress: log.progress("ranking"))
+        let diagnostics = RankingDiagnostics(dataset: dataset, features: features)
+        var unmatched: [Unmatched] = []
+        for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
+            unmatched.append(Unmatched(profile: Int32(i), stage: .ranking, reason: diagnostics.reason(for: i)))
+        }
+        timer.end("rank")
+
+        // Decide.
+        let decisions = Decisions.make(dataset: dataset, matches: matches, config: config)
+        unmatched.append(contentsOf: decisions.unmatched)
+        unmatched.sort { $0.profile != $1.profile ? $0.profile < $1.profile : $0.stage < $1.stage }
+        timer.end("decide")
+
+        // Export.
+        let sharedMax = config.sharedTagsMax
+        let report = RunReport(
+            startedAt: Timestamp.iso8601(startedAt), finishedAt: Timestamp.iso8601(Date()),
+            engineVersion: engineVersion, configJSON: ConfigJSON.render(config),
+            inputSHA256: input.sha256, dataset: dataset, matches: matches,
+            sharedTags: { i, j in features.sharedTagContributions(i, j).prefix(sharedMax).map(\.tag) },
+            assignments: decisions.assignments, groups: decisions.groups, unmatched: unmatched,
+            metrics: decisions.metrics)
+        log.info("writing exports")
+        let outcome = try Exporter.write(report, databasePath: options.database, jsonPath: options.json)
+        timer.end("export")
+
+        let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats,
+                                 runID: outcome.runID, jsonBytes: outcome.jsonBytes, options: options)
+        return Result(report: report, summary: summary)
+    }
+}
+
+/// `--strict` and at least one reject: the run stops before writing.
+public struct StrictModeError: Error, CustomStringConvertible {
+    public var rejects: [Reject]
+    public var description: String {
+        "\(rejects.count) rejected row\(rejects.count == 1 ? "" : "s") and --strict is set; first: \(rejects[0])"
+    }
+}
+
+/// The input files read, validated and hashed.
+public struct Inputs: Sendable {
+    public var dataset: Dataset
+    public var config: KindredConfig
+    /// SHA-256 over the bytes of profiles, tags, exclusions, config, in that order.
+    public var sha256: String
+
+    public static func load(profiles: String, tags: String, exclusions: String?, config: String?) throws -> Inputs {
+        let p = try InputFile(path: profiles)
+        let t = try InputFile(path: tags)
+        let e = try exclusions.map { try InputFile(path: $0) }
+        let c = try config.map { try InputFile(path: $0) }
+        let cfg = try c.map { try ConfigLoader.load($0) } ?? KindredConfig()
+        var hash = SHA256()
+        for file in [p, t, e, c].compactMap({ $0 }) { hash.update(file.bytes) }
+        let dataset = try Ingest.load(profiles: p, tags: t, exclusions: e)
+        return Inputs(dataset: dataset, config: cfg, sha256: hash.hexDigest())
+    }
+}
+
+/// Wall-clock time per stage.
+public struct StageTimer: Sendable {
+    public private(set) var stages: [(name: String, seconds: Double)] = []
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    public init() {}
+
+    public mutating func end(_ name: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        stages.append((name, Double(now - last) / 1e9))
+        last = now
+    }
+}
+
+enum Timestamp {
+    static func iso8601(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+}

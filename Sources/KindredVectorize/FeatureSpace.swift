@@ -1,0 +1,100 @@
+import KindredCore
+
+/// Every active profile as one weighted feature vector, so that the contract's
+/// score is a plain dot product: `score(i, j) = x_i · x_j`.
+///
+/// Each block's rows are L2-normalised (so the block's dot product is its
+/// cosine) and scaled by `sqrt(w_b)`; concatenating the blocks then gives
+/// `x_i · x_j = Σ_b w_b · cos_b(i, j)` (contract §2). Blocks with weight 0 get
+/// no columns at all.
+///
+/// The vectors are kept sparse and in double precision: that is the exact
+/// form used to rescore and explain the final candidates. The similarity core
+/// asks for dense single-precision rows (``fillDense(rows:into:)``) to feed BLAS.
+public struct FeatureSpace: Sendable {
+    /// Total number of columns.
+    public let dimension: Int
+    /// Columns `0 ..< tagColumns` are the tag block, in tag index order.
+    public let tagColumns: Int
+    /// For each tag column, the dataset's tag index.
+    public let columnTag: [Int32]
+    /// Compressed rows, one per dataset profile (inactive profiles are empty).
+    public let rowOffsets: [Int]
+    public let columns: [Int32]
+    public let values: [Double]
+    /// Per active tag index, the document frequency among active profiles.
+    public let documentFrequency: [Int32]
+    /// The normalised block weights used.
+    public let weights: BlockWeights
+
+    init(dimension: Int, tagColumns: Int, columnTag: [Int32], rowOffsets: [Int], columns: [Int32],
+         values: [Double], documentFrequency: [Int32], weights: BlockWeights) {
+        self.dimension = dimension
+        self.tagColumns = tagColumns
+        self.columnTag = columnTag
+        self.rowOffsets = rowOffsets
+        self.columns = columns
+        self.values = values
+        self.documentFrequency = documentFrequency
+        self.weights = weights
+    }
+
+    /// Number of stored non-zeros of profile i.
+    @inlinable public func nonZeros(_ i: Int) -> Int { rowOffsets[i + 1] - rowOffsets[i] }
+
+    /// The exact (double-precision) score of two profiles.
+    ///
+    /// - Complexity: O(nnz(i) + nnz(j)), a merge of two sorted rows.
+    public func exactScore(_ i: Int, _ j: Int) -> Double {
+        var a = rowOffsets[i], b = rowOffsets[j]
+        let aEnd = rowOffsets[i + 1], bEnd = rowOffsets[j + 1]
+        var sum = 0.0
+        while a < aEnd && b < bEnd {
+            let ca = columns[a], cb = columns[b]
+            if ca == cb {
+                sum += values[a] * values[b]
+                a += 1; b += 1
+            } else if ca < cb {
+                a += 1
+            } else {
+                b += 1
+            }
+        }
+        return sum
+    }
+
+    /// The shared tags of two profiles with their contribution to the score
+    /// (`w_tags · x_it · x_jt`), largest first, ties by tag name (byte order).
+    public func sharedTagContributions(_ i: Int, _ j: Int) -> [(tag: Int32, contribution: Double)] {
+        var out: [(tag: Int32, contribution: Double)] = []
+        var a = rowOffsets[i], b = rowOffsets[j]
+        let aEnd = rowOffsets[i + 1], bEnd = rowOffsets[j + 1]
+        while a < aEnd && b < bEnd && columns[a] < tagColumns && columns[b] < tagColumns {
+            let ca = columns[a], cb = columns[b]
+            if ca == cb {
+                out.append((columnTag[Int(ca)], values[a] * values[b]))
+                a += 1; b += 1
+            } else if ca < cb {
+                a += 1
+            } else {
+                b += 1
+            }
+        }
+        // Tag index order is byte order of the names, so the index breaks ties.
+        out.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.tag < $1.tag }
+        return out
+    }
+
+    /// Writes the given profiles' rows, densely and in single precision, into
+    /// `out` (row-major, `rows.count × dimension`, zero-filled first).
+    public func fillDense(rows: some Collection<Int32>, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count >= rows.count * dimension)
+        out.update(repeating: 0)
+        for (r, p) in rows.enumerated() {
+            let base = r * dimension
+            for k in rowOffsets[Int(p)] ..< rowOffsets[Int(p) + 1] {
+                out[base + Int(columns[k])] = Float(values[k])
+            }
+        }
+    }
+}
