@@ -21,7 +21,6 @@ build: deps
 # The nightly job on the bundled sample data.
 sample: build
 	mkdir -p $(OUT)
-	rm -f $(OUT)/kindred.sqlite
 	.build/release/kindred run --profiles data/profiles.csv --tags data/tags.csv \
 	  --exclusions data/exclusions.csv --config data/kindred.toml \
 	  --db $(OUT)/kindred.sqlite --json $(OUT)/kindred.json

@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "KindredTests", dependencies: [
             "KindredCore", "KindredIngest", "KindredVectorize", "KindredSimilarity",
             "KindredDecide", "KindredExport", "KindredPipeline", "kindred",
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )

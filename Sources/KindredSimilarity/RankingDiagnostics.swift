@@ -53,6 +53,6 @@ public struct RankingDiagnostics {
         guard !pool.isEmpty else {
             return "no eligible candidate: every remaining \(noun) is excluded (exclusions.csv)"
         }
-        return "no eligible candidate: no allowed \(noun) has anything in common (no shared tag, availability, age band or region)"
+        return "no eligible candidate: nothing in common with any allowed \(noun) (no shared tag, availability, age band or region)"
     }
 }

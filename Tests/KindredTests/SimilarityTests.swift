@@ -1,0 +1,180 @@
+import Testing
+import KindredCore
+@testable import KindredSimilarity
+import KindredVectorize
+
+/// The similarity core against a naive double-precision O(N²) reference.
+@Suite struct SimilarityTests {
+    static func rank(_ d: Dataset, weights: BlockWeights = .defaults, k: Int, threads: Int = 2,
+                     queryBlock: Int = 256, candidateBlock: Int = 2048) -> RankedMatches {
+        let f = Vectorizer.build(d, weights: weights)
+        var o = SimilarityEngine.Options(topK: k, threads: threads)
+        o.queryBlock = queryBlock
+        o.candidateBlock = candidateBlock
+        return SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: o).0
+    }
+
+    /// Checks every list against the reference: length min(k, eligible), scores
+    /// within 1e-5, ranking order, and the same members up to exact ties.
+    static func checkAgainstReference(_ d: Dataset, _ m: RankedMatches, weights: BlockWeights, k: Int) {
+        let ref = TestSupport.ReferenceScorer(d, weights: weights)
+        for i in d.profiles.indices {
+            let got = Array(m.candidates(of: i))
+            guard d.profiles[i].active else {
+                #expect(got.isEmpty)
+                continue
+            }
+            let (expected, eligible) = ref.topK(i, k: k)
+            #expect(got.count == min(k, eligible), "profile \(i)")
+            guard got.count == expected.count else { continue }
+            for (r, c) in got.enumerated() {
+                #expect(abs(c.score.value - expected[r].score) <= 1e-5, "profile \(i) rank \(r)")
+                #expect(abs(c.score.value - ref.score(i, Int(c.index))) <= 1e-5)
+                if r > 0 { #expect(Candidate.ranksBefore(got[r - 1], c)) }
+            }
+            if let last = expected.last {
+                let ids = Set(got.map { Int($0.index) })
+                for e in expected where e.score > last.score + 1e-5 { #expect(ids.contains(e.index), "profile \(i) misses \(e.index)") }
+            }
+        }
+    }
+
+    @Test(arguments: [(UInt64(1), 1), (2, 3), (3, 10), (4, 5), (5, 40)])
+    func topKEqualsTheNaiveReference(seed: UInt64, k: Int) {
+        let d = TestSupport.randomDataset(seed: seed, count: 300)
+        let m = Self.rank(d, k: k)
+        Self.checkAgainstReference(d, m, weights: .defaults, k: k)
+    }
+
+    @Test(arguments: [UInt64(11), 12])
+    func tagsOnlyWeightsGiveTheTagCosine(seed: UInt64) {
+        let w = BlockWeights(tags: 1, availability: 0, age: 0, region: 0)
+        let d = TestSupport.randomDataset(seed: seed, count: 250, vocabulary: 8)
+        Self.checkAgainstReference(d, Self.rank(d, weights: w, k: 7), weights: w, k: 7)
+    }
+
+    @Test func smallBlocksExerciseEdgesAndSkippingWithTheSameResult() {
+        let d = TestSupport.randomDataset(seed: 21, count: 400, languages: ["en", "es", "fr", "de", "ar", "zh"])
+        let big = Self.rank(d, k: 6)
+        let small = Self.rank(d, k: 6, queryBlock: 7, candidateBlock: 13)
+        #expect(big == small)
+        Self.checkAgainstReference(d, small, weights: .defaults, k: 6)
+    }
+
+    @Test func resultsDoNotDependOnThreadCount() {
+        let d = TestSupport.randomDataset(seed: 31, count: 500)
+        let one = Self.rank(d, k: 10, threads: 1, queryBlock: 32, candidateBlock: 64)
+        let two = Self.rank(d, k: 10, threads: 2, queryBlock: 32, candidateBlock: 64)
+        let four = Self.rank(d, k: 10, threads: 4, queryBlock: 32, candidateBlock: 64)
+        #expect(one == two)
+        #expect(one == four)
+    }
+
+    @Test func exactTiesAreBrokenByIdAscending() {
+        // Identical profiles: every candidate of p0 scores the same.
+        let ps = (0 ..< 30).map { Profile(id: String(format: "x%02d", 29 - $0), role: .peer, languages: ["en"]) }
+            .sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        let tags = Array(repeating: [TagWeight(tag: 0, weight: 1)], count: 30)
+        let d = Dataset(profiles: ps, tags: tags, tagNames: ["grief"], exclusions: [])
+        let m = Self.rank(d, k: 5, queryBlock: 4, candidateBlock: 8)
+        #expect(m.candidates(of: 0).map { ps[Int($0.index)].id } == ["x01", "x02", "x03", "x04", "x05"])
+        #expect(m.candidates(of: 29).map { ps[Int($0.index)].id } == ["x00", "x01", "x02", "x03", "x04"])
+        // Default weights: only the tag block (0.7) is present, and it is identical.
+        #expect(m.candidates(of: 0).allSatisfy { $0.score == Score(micro: 700_000) })
+    }
+
+    @Test func compiledRulesAgreeWithTheReadableRules() {
+        // 100 languages forces the overflow bit path too.
+        let langs = (0 ..< 100).map { "l\($0)" }
+        for (seed, languages) in [(UInt64(41), ["en", "es"]), (42, langs)] {
+            let d = TestSupport.randomDataset(seed: seed, count: 200, languages: languages, exclusions: 300)
+            let compiled = CompiledRules(d)
+            let excluded = Set(d.exclusions.map(\.key))
+            for i in d.profiles.indices {
+                for j in d.profiles.indices where i != j {
+                    let v = HardRules.violation(d.profiles[i], d.profiles[j], sameIndex: false,
+                                                excluded: excluded.contains(ExclusionPair(Int32(i), Int32(j)).key),
+                                                context: .grouping)
+                    let relevant = v == nil || (v != .roles && v != .inactive)
+                    if relevant { #expect(compiled.allows(i, j) == (v == nil), "pair \(i) \(j)") }
+                }
+            }
+        }
+    }
+}
+
+/// Each hard rule of contract §3, on a pair that would otherwise match.
+@Suite struct HardRuleTests {
+    static func profile(_ id: String, _ role: Role = .peer, langs: [String] = ["en"], age: AgeBand? = .from25to34,
+                        gender: String? = "woman", pref: GenderPreference = .any, active: Bool = true) -> Profile {
+        Profile(id: id, role: role, languages: langs, ageBand: age, gender: gender, genderPreference: pref, active: active)
+    }
+
+    /// Ranks two profiles that share a tag; returns a's list and the reason if empty.
+    static func pair(_ a: Profile, _ b: Profile, excluded: Bool = false) -> (ids: [Int32], reason: String?) {
+        let d = Dataset(profiles: [a, b], tags: [[TagWeight(tag: 0, weight: 1)], [TagWeight(tag: 0, weight: 1)]],
+                        tagNames: ["grief"], exclusions: excluded ? [ExclusionPair(0, 1)] : [])
+        let f = Vectorizer.build(d, weights: .defaults)
+        let m = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: .init(topK: 5, threads: 1)).0
+        let ids = m.candidates(of: 0).map(\.index)
+        return (ids, ids.isEmpty && a.active ? RankingDiagnostics(dataset: d, features: f).reason(for: 0) : nil)
+    }
+
+    @Test func baselinePairMatches() {
+        #expect(Self.pair(Self.profile("a"), Self.profile("b")).ids == [1])
+        #expect(Self.pair(Self.profile("a", .seeker), Self.profile("b", .supporter)).ids == [1])
+    }
+
+    @Test func rolesDoNotCross() {
+        #expect(Self.pair(Self.profile("a", .seeker), Self.profile("b", .seeker)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", .peer), Self.profile("b", .supporter)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", .supporter), Self.profile("b", .supporter)).ids.isEmpty)
+    }
+
+    @Test func languageMustBeShared() {
+        let r = Self.pair(Self.profile("a", langs: ["en"]), Self.profile("b", langs: ["es"]))
+        #expect(r.ids.isEmpty)
+        #expect(r.reason?.contains("language") == true)
+        #expect(Self.pair(Self.profile("a", langs: ["en", "fr"]), Self.profile("b", langs: ["es", "fr"])).ids == [1])
+    }
+
+    @Test func minorsOnlyWithMinors() {
+        let r = Self.pair(Self.profile("a", age: .under18), Self.profile("b", age: .from18to24))
+        #expect(r.ids.isEmpty)
+        #expect(r.reason?.contains("safeguarding") == true)
+        #expect(Self.pair(Self.profile("a", age: .under18), Self.profile("b", age: nil)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", age: nil), Self.profile("b", age: .under18)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", age: .under18), Self.profile("b", age: .under18)).ids == [1])
+        #expect(Self.pair(Self.profile("a", age: nil), Self.profile("b", age: nil)).ids == [1])
+    }
+
+    @Test func sameGenderPreferenceOnEitherSide() {
+        #expect(Self.pair(Self.profile("a", pref: .same), Self.profile("b", gender: "man")).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a"), Self.profile("b", gender: "man", pref: .same)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", pref: .same), Self.profile("b")).ids == [1])
+        let r = Self.pair(Self.profile("a", gender: nil, pref: .same), Self.profile("b", gender: nil))
+        #expect(r.ids.isEmpty)
+        #expect(r.reason?.contains("gender") == true)
+    }
+
+    @Test func exclusionsBlockBothWays() {
+        let r = Self.pair(Self.profile("a"), Self.profile("b"), excluded: true)
+        #expect(r.ids.isEmpty)
+        #expect(r.reason?.contains("excluded") == true)
+    }
+
+    @Test func inactiveProfilesAppearNowhere() {
+        #expect(Self.pair(Self.profile("a"), Self.profile("b", active: false)).ids.isEmpty)
+        #expect(Self.pair(Self.profile("a", active: false), Self.profile("b")).ids.isEmpty)
+    }
+
+    @Test func nothingInCommonMeansNoCandidate() {
+        let a = Self.profile("a", age: nil), b = Self.profile("b", age: nil)
+        let d = Dataset(profiles: [a, b], tags: [[TagWeight(tag: 0, weight: 1)], [TagWeight(tag: 1, weight: 1)]],
+                        tagNames: ["x", "y"], exclusions: [])
+        let f = Vectorizer.build(d, weights: .defaults)
+        let m = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: .init(topK: 5, threads: 1)).0
+        #expect(m.candidates(of: 0).isEmpty)
+        #expect(RankingDiagnostics(dataset: d, features: f).reason(for: 0).contains("nothing in common"))
+    }
+}
