@@ -47,6 +47,20 @@ public struct RankedMatches: Sendable, Equatable {
     @inlinable public func candidates(of i: Int) -> ArraySlice<Candidate> {
         entries[offsets[i] ..< offsets[i + 1]]
     }
+
+    /// Every list cut to its first `k` entries (exact top-k lists are
+    /// prefix-consistent, so this is the top-k).
+    public func truncated(to k: Int) -> RankedMatches {
+        RankedMatches(lists: (0 ..< profileCount).map { Array(candidates(of: $0).prefix(k)) })
+    }
+
+    /// Profile i's list from `self` where `useSelf(i)`, else from `other`.
+    public func merged(with other: RankedMatches, useSelf: (Int) -> Bool) -> RankedMatches {
+        precondition(profileCount == other.profileCount)
+        return RankedMatches(lists: (0 ..< profileCount).map {
+            Array(useSelf($0) ? candidates(of: $0) : other.candidates(of: $0))
+        })
+    }
 }
 
 /// A support assignment (seeker, supporter) or a peer pair (smaller id, larger id).
@@ -80,14 +94,17 @@ public struct SupportGroup: Sendable, Equatable {
     public var cohesion: Score
     /// The tags most members share, most shared first.
     public var theme: [String]
+    /// Each member's fit: mean score to the other members, parallel to `members`.
+    public var fit: [Score]
 
-    public init(id: Int, kind: Kind, language: String, members: [Int32], cohesion: Score, theme: [String]) {
+    public init(id: Int, kind: Kind, language: String, members: [Int32], cohesion: Score, theme: [String], fit: [Score]) {
         self.id = id
         self.kind = kind
         self.language = language
         self.members = members
         self.cohesion = cohesion
         self.theme = theme
+        self.fit = fit
     }
 }
 

@@ -9,16 +9,53 @@ public struct Decisions: Sendable {
     /// Run metrics (see docs/Outputs.md), by name.
     public var metrics: [(name: String, value: Double)]
 
-    /// Runs every decision over the ranked matches.
-    public static func make(dataset: Dataset, matches: RankedMatches, config: KindredConfig) -> Decisions {
+    /// How many same-role neighbours group formation looks at per person.
+    public static func groupNeighbourCount(_ config: KindredConfig) -> Int { max(16, 3 * config.groupMax) }
+
+    /// Runs every decision.
+    ///
+    /// - Parameters:
+    ///   - matches: the ranked matches (the candidate graph of contract §4).
+    ///   - groupNeighbours: for every active peer and seeker, its best
+    ///     same-role candidates (``groupNeighbourCount(_:)`` of them).
+    ///   - score: the exact score of two profiles.
+    ///   - allowed: whether two same-role profiles may share a group (rules 3–6).
+    public static func make(dataset: Dataset, matches: RankedMatches, groupNeighbours: RankedMatches,
+                            score: @escaping (Int, Int) -> Double, allowed: @escaping (Int, Int) -> Bool,
+                            config: KindredConfig) -> Decisions {
         let profiles = dataset.profiles
         let graph = CandidateGraph(matches)
         let support = StableAssignment.assign(profiles: profiles, graph: graph)
         let peers = PeerPairing.pair(profiles: profiles, graph: graph)
-        let unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers)
+        var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers)
+
+        var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
+        let settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
+        for (kind, role) in [(SupportGroup.Kind.peer, Role.peer), (.seeker, .seeker)] {
+            let pool = profiles.indices.filter { profiles[$0].active && profiles[$0].role == role }
+            let former = GroupFormation(profiles: profiles, neighbours: { groupNeighbours.candidates(of: $0) },
+                                        score: score, allowed: allowed, settings: settings, pool: pool)
+            let (groups, left) = former.form(pool: pool)
+            formed += groups.map { (kind, $0) }
+            unmatched += left.map { Unmatched(profile: Int32($0.0), stage: .group, reason: $0.1) }
+        }
+        // Number groups in a stable order: kind, language, first member.
+        formed.sort { a, b in
+            if a.kind != b.kind { return a.kind == .peer }
+            if a.group.language != b.group.language { return TextNormalization.byteOrder(a.group.language, b.group.language) }
+            return a.group.members[0] < b.group.members[0]
+        }
+        let groups = formed.enumerated().map { n, f -> SupportGroup in
+            let (cohesion, fit) = GroupDescription.cohesion(f.group.members, score: score)
+            return SupportGroup(id: n + 1, kind: f.kind, language: f.group.language, members: f.group.members,
+                                cohesion: cohesion,
+                                theme: GroupDescription.theme(f.group.members, tags: dataset.tags,
+                                                              tagNames: dataset.tagNames, limit: config.themeMax),
+                                fit: fit)
+        }
         let metrics = RunMetrics.compute(profiles: profiles, graph: graph, support: support, peers: peers,
-                                         groups: [], unmatched: unmatched)
-        return Decisions(assignments: support + peers, groups: [], unmatched: unmatched, metrics: metrics)
+                                         groups: groups, unmatched: unmatched)
+        return Decisions(assignments: support + peers, groups: groups, unmatched: unmatched, metrics: metrics)
     }
 }
 
@@ -43,16 +80,22 @@ enum AssignmentReasons {
                 if candidates.allSatisfy({ profiles[Int($0.index)].capacity == 0 }) {
                     reason = "\(plural(n, "candidate supporter")) \(n == 1 ? "has" : "have") capacity 0: raise a capacity or recruit a supporter"
                 } else {
-                    reason = "all \(plural(n, "candidate supporter")) are at capacity with closer matches: more supporter capacity would help"
+                    reason = n == 1
+                        ? "the only candidate supporter is at capacity with closer matches: more supporter capacity would help"
+                        : "all \(n) candidate supporters are at capacity with closer matches: more supporter capacity would help"
                 }
             case .supporter:
                 if profiles[i].capacity == 0 {
                     reason = "capacity is 0: set a capacity to take seekers"
                 } else {
-                    reason = "all \(plural(n, "candidate seeker")) went to supporters with higher scores"
+                    reason = n == 1
+                        ? "the only candidate seeker went to a supporter with a higher score"
+                        : "all \(n) candidate seekers went to supporters with higher scores"
                 }
             case .peer:
-                reason = "all \(plural(n, "candidate peer")) were paired with closer matches"
+                reason = n == 1
+                    ? "the only candidate peer was paired with a closer match"
+                    : "all \(n) candidate peers were paired with closer matches"
             }
             out.append(Unmatched(profile: Int32(i), stage: .assignment, reason: reason))
         }

@@ -31,6 +31,12 @@ public enum JSONExport {
             j.raw(","); j.key("group_id"); j.number(g.id)
             j.raw(","); j.key("kind"); j.string(g.kind.rawValue)
             j.raw(","); j.key("language"); j.string(g.language)
+            j.raw(","); j.key("member_fit"); j.raw("[")
+            for (n, f) in g.fit.enumerated() {
+                if n > 0 { j.raw(",") }
+                j.score(f)
+            }
+            j.raw("]")
             j.raw(","); j.key("members"); j.stringArray(g.members.map { r.id($0) })
             j.raw(","); j.key("size"); j.number(g.members.count)
             j.raw(","); j.key("theme"); j.stringArray(g.theme); j.raw("}")

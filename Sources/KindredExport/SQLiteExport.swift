@@ -20,7 +20,7 @@ public enum SQLiteExport {
             run_id INTEGER NOT NULL, group_id INTEGER NOT NULL, kind TEXT NOT NULL, language TEXT NOT NULL,
             size INTEGER NOT NULL, cohesion REAL NOT NULL, theme TEXT NOT NULL, PRIMARY KEY (run_id, group_id));
         CREATE TABLE IF NOT EXISTS group_members (
-            run_id INTEGER NOT NULL, group_id INTEGER NOT NULL, profile_id TEXT NOT NULL);
+            run_id INTEGER NOT NULL, group_id INTEGER NOT NULL, profile_id TEXT NOT NULL, fit REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS unmatched (
             run_id INTEGER NOT NULL, profile_id TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS rejects (
@@ -104,7 +104,7 @@ public enum SQLiteExport {
 
         let group = try db.prepare(
             "INSERT INTO groups (run_id, group_id, kind, language, size, cohesion, theme) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        let member = try db.prepare("INSERT INTO group_members (run_id, group_id, profile_id) VALUES (?, ?, ?)")
+        let member = try db.prepare("INSERT INTO group_members (run_id, group_id, profile_id, fit) VALUES (?, ?, ?, ?)")
         for g in r.groups {
             var theme = JSONText()
             theme.stringArray(g.theme)
@@ -116,10 +116,11 @@ public enum SQLiteExport {
             try group.bind(6, g.cohesion.value)
             try group.bind(7, String(decoding: theme.bytes, as: UTF8.self))
             try group.run()
-            for m in g.members {
+            for (m, fit) in zip(g.members, g.fit) {
                 try member.bind(1, runID)
                 try member.bind(2, g.id)
                 try member.bind(3, r.id(m))
+                try member.bind(4, fit.value)
                 try member.run()
             }
         }

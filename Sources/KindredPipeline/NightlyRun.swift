@@ -66,11 +66,20 @@ public enum NightlyRun {
         timer.end("vectorise")
         log.info("vectorised \(dataset.activeIndices.count) active profiles into \(features.dimension) features")
 
-        // Rank.
-        let (matches, stats) = SimilarityEngine.rank(
-            dataset, features: features, rules: rules,
-            options: .init(topK: config.topK, threads: options.threads),
-            progress: log.progress("ranking"))
+        // Rank: pairing candidates, plus same-role neighbours for group
+        // formation. Peers need both from one peer-peer ranking (the top-k is
+        // a prefix of the longer list); seekers need a seeker-seeker ranking.
+        let groupK = Decisions.groupNeighbourCount(config)
+        let engineOptions = SimilarityEngine.Options(topK: config.topK, threads: options.threads)
+        var tasks = SimilarityEngine.Task.pairing(k: config.topK)
+        tasks[0].k = max(config.topK, groupK)
+        let (pairing, stats) = SimilarityEngine.rank(dataset, features: features, rules: rules, tasks: tasks,
+                                                     options: engineOptions, progress: log.progress("ranking"))
+        let (seekerNeighbours, groupStats) = SimilarityEngine.rank(
+            dataset, features: features, rules: rules, tasks: [.init(query: .seeker, candidates: .seeker, k: groupK)],
+            options: engineOptions, progress: log.progress("seeker neighbours"))
+        let matches = pairing.truncated(to: config.topK)
+        let groupNeighbours = pairing.merged(with: seekerNeighbours) { dataset.profiles[$0].role == .peer }
         let diagnostics = RankingDiagnostics(dataset: dataset, features: features)
         var unmatched: [Unmatched] = []
         for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
@@ -79,7 +88,9 @@ public enum NightlyRun {
         timer.end("rank")
 
         // Decide.
-        let decisions = Decisions.make(dataset: dataset, matches: matches, config: config)
+        let decisions = Decisions.make(dataset: dataset, matches: matches, groupNeighbours: groupNeighbours,
+                                       score: { features.exactScore($0, $1) }, allowed: { rules.allows($0, $1) },
+                                       config: config)
         unmatched.append(contentsOf: decisions.unmatched)
         unmatched.sort { $0.profile != $1.profile ? $0.profile < $1.profile : $0.stage < $1.stage }
         timer.end("decide")
@@ -97,7 +108,7 @@ public enum NightlyRun {
         let outcome = try Exporter.write(report, databasePath: options.database, jsonPath: options.json)
         timer.end("export")
 
-        let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats,
+        let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats + groupStats,
                                  runID: outcome.runID, jsonBytes: outcome.jsonBytes, options: options)
         return Result(report: report, summary: summary)
     }

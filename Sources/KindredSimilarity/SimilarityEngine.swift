@@ -58,17 +58,58 @@ public enum SimilarityEngine {
         public var blocksSkipped = 0
         public var blocksComputed = 0
         public init() {}
+
+        public static func + (a: Statistics, b: Statistics) -> Statistics {
+            var s = a
+            s.flops += b.flops
+            s.pairsScored += b.pairsScored
+            s.blocksSkipped += b.blocksSkipped
+            s.blocksComputed += b.blocksComputed
+            s.dimension = max(a.dimension, b.dimension)
+            return s
+        }
         /// Feature dimension of the dense rows.
         public var dimension = 0
     }
 
-    /// Ranks every active profile's candidates.
+    /// One ranking job: every active profile of `query` role gets its `k` best
+    /// candidates among the active profiles of `candidates` role.
+    public struct Task: Sendable {
+        public var query: Role
+        public var candidates: Role
+        public var k: Int
+
+        public init(query: Role, candidates: Role, k: Int) {
+            self.query = query
+            self.candidates = candidates
+            self.k = k
+        }
+
+        /// Pairing (contract §3 rule 2): peers with peers, seekers with supporters
+        /// and supporters with seekers.
+        public static func pairing(k: Int) -> [Task] {
+            [Task(query: .peer, candidates: .peer, k: k), Task(query: .seeker, candidates: .supporter, k: k),
+             Task(query: .supporter, candidates: .seeker, k: k)]
+        }
+    }
+
+    /// Ranks every active profile's candidates for pairing, `options.topK` each.
+    public static func rank(_ dataset: Dataset, features: FeatureSpace, rules: CompiledRules,
+                            options: Options,
+                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> (RankedMatches, Statistics) {
+        rank(dataset, features: features, rules: rules, tasks: Task.pairing(k: options.topK),
+             options: options, progress: progress)
+    }
+
+    /// Runs ranking tasks; a role may be the query role of one task only.
     ///
     /// - Parameter progress: called with (units done, units total) from worker
     ///   threads, serialised.
     public static func rank(_ dataset: Dataset, features: FeatureSpace, rules: CompiledRules,
-                            options: Options,
+                            tasks: [Task], options: Options,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) -> (RankedMatches, Statistics) {
+        precondition(Set(tasks.map(\.query)).count == tasks.count, "one task per query role")
+        precondition(tasks.allSatisfy { $0.k >= 1 })
         let profiles = dataset.profiles
         var byRole: [Role: [Int32]] = [.peer: [], .seeker: [], .supporter: []]
         for i in profiles.indices where profiles[i].active { byRole[profiles[i].role]!.append(Int32(i)) }
@@ -86,15 +127,14 @@ public enum SimilarityEngine {
             classes[role] = RowClass(rows: ordered, features: features, rules: rules, block: options.candidateBlock)
         }
 
-        // Work units: (query role, start row in the class).
-        var units: [(role: Role, start: Int)] = []
-        for role in [Role.peer, .seeker, .supporter] {
-            guard let q = classes[role], classes[role.partnerRole] != nil else { continue }
-            for start in stride(from: 0, to: q.rows.count, by: options.queryBlock) { units.append((role, start)) }
+        // Work units: (task, start row in the query class).
+        var units: [(task: Task, start: Int)] = []
+        for task in tasks {
+            guard let q = classes[task.query], classes[task.candidates] != nil else { continue }
+            for start in stride(from: 0, to: q.rows.count, by: options.queryBlock) { units.append((task, start)) }
         }
 
-        let k = options.topK
-        let output = ResultSlots(profiles: profiles.count, k: k)
+        let output = ResultSlots(profiles: profiles.count, k: tasks.map(\.k).max() ?? 1)
         let statsLock = Mutex(Statistics())
         let nextUnit = Atomic<Int>(0)
         let done = Atomic<Int>(0)
@@ -110,8 +150,9 @@ public enum SimilarityEngine {
                 let u = nextUnit.wrappingAdd(1, ordering: .relaxed).oldValue
                 if u >= frozenUnits.count { break }
                 let unit = frozenUnits[u]
-                rankBlock(query: frozenClasses[unit.role]!, candidates: frozenClasses[unit.role.partnerRole]!,
-                          sameClass: unit.role == .peer, start: unit.start, options: options,
+                rankBlock(query: frozenClasses[unit.task.query]!, candidates: frozenClasses[unit.task.candidates]!,
+                          sameClass: unit.task.query == unit.task.candidates, start: unit.start,
+                          k: unit.task.k, options: options,
                           features: features, rules: rules, scratch: scratch, output: output, stats: &local)
                 let finished = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
                 if let progress { statsLock.withLock { _ in progress(finished, frozenUnits.count) } }
@@ -130,12 +171,12 @@ public enum SimilarityEngine {
 
     /// One unit: a block of query rows against every compatible candidate block.
     private static func rankBlock(query: RowClass, candidates: RowClass, sameClass: Bool, start: Int,
-                                  options: Options, features: FeatureSpace, rules: CompiledRules,
+                                  k: Int, options: Options, features: FeatureSpace, rules: CompiledRules,
                                   scratch: UnsafeMutablePointer<Float>, output: ResultSlots,
                                   stats: inout Statistics) {
         let d = features.dimension
         let m = min(options.queryBlock, query.rows.count - start)
-        let heaps = TopKHeaps(rows: m, capacity: options.topK + options.slack)
+        let heaps = TopKHeaps(rows: m, capacity: k + max(options.slack, k))
         let qMask = BlockMask(rows: query.rows[start ..< start + m], rules: rules)
         // Scores whose rounding could reach 1e-6 pass the floor; the exact
         // rescoring drops any that round to 0.
@@ -170,7 +211,7 @@ public enum SimilarityEngine {
                     var thr = threshold[r]
                     // Fused selection: test 8 scores at once against the row's
                     // threshold; only lanes that pass reach the rules and the heap.
-                    let thrv = SIMD8<Float>(repeating: thr)
+                    var thrv = SIMD8<Float>(repeating: thr)
                     var j = 0
                     while j < n {
                         let lanes = min(8, n - j)
@@ -191,6 +232,7 @@ public enum SimilarityEngine {
                             if heaps.isFull(r) {
                                 let worst = Int32(truncatingIfNeeded: heaps.minKey(r) >> 32)
                                 thr = max(floor, (Float(worst) - 0.5) / 1_000_000)
+                                thrv = SIMD8<Float>(repeating: thr)
                             }
                         }
                         j += lanes
@@ -211,7 +253,7 @@ public enum SimilarityEngine {
                 if score.micro > 0 { list.append(Candidate(index: ci, score: score)) }
             }
             list.sort(by: Candidate.ranksBefore)
-            output.store(profile: qi, list.prefix(options.topK))
+            output.store(profile: qi, list.prefix(k))
         }
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import KindredCore
+@testable import KindredExport
+
+/// The SQLite and JSON writers (contract §6 and §7).
+@Suite struct ExportTests {
+    /// A small report with every kind of row.
+    static func report(started: String = "2026-01-01T00:00:00.000Z") -> RunReport {
+        let profiles = [
+            Profile(id: "a", role: .seeker, languages: ["en"]), Profile(id: "b", role: .supporter, languages: ["en"]),
+            Profile(id: "c\"q", role: .peer, languages: ["en"]), Profile(id: "d", role: .peer, languages: ["en"]),
+        ]
+        let d = Dataset(profiles: profiles, tags: Array(repeating: [], count: 4), tagNames: ["grief", "loss"],
+                        exclusions: [], rejects: [Reject(file: "tags.csv", line: 7, column: nil, reason: "expected 3 fields, found 4")])
+        let m = RankedMatches(lists: [[Candidate(index: 1, score: Score(0.5))], [Candidate(index: 0, score: Score(0.5))],
+                                      [Candidate(index: 3, score: Score(0.25))], [Candidate(index: 2, score: Score(0.25))]])
+        return RunReport(
+            startedAt: started, finishedAt: started, engineVersion: "test", configJSON: ConfigJSON.render(KindredConfig()),
+            inputSHA256: String(repeating: "0", count: 64), dataset: d, matches: m, sharedTags: { _, _ in [1, 0] },
+            assignments: [Assignment(kind: .support, profile: 0, partner: 1, score: Score(0.5))],
+            groups: [SupportGroup(id: 1, kind: .peer, language: "en", members: [2, 3], cohesion: Score(0.25), theme: ["grief"],
+                                  fit: [Score(0.25), Score(0.25)])],
+            unmatched: [Unmatched(profile: 0, stage: .group, reason: "only 0 compatible seekers found")],
+            metrics: [("seekers_assigned", 1), ("support_score_min", 0.5), ("group_cohesion_min", .nan)])
+    }
+
+    /// Keys of every JSON object in document order, found by a small scanner.
+    static func objectKeyLists(_ bytes: [UInt8]) -> [[String]] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var stack: [[String]] = [], done: [[String]] = []
+        var inString = false, escaped = false, current = "", lastString = ""
+        for ch in text {
+            if inString {
+                if escaped { escaped = false; current.append(ch) } else if ch == "\\" { escaped = true } else if ch == "\"" {
+                    inString = false; lastString = current
+                } else { current.append(ch) }
+                continue
+            }
+            switch ch {
+            case "\"": inString = true; current = ""
+            case "{": stack.append([])
+            case "}": done.append(stack.removeLast())
+            case ":": stack[stack.count - 1].append(lastString)
+            default: break
+            }
+        }
+        return done
+    }
+
+    @Test func jsonParsesAndEveryObjectHasSortedKeys() throws {
+        let bytes = JSONExport.render(Self.report())
+        let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+        #expect(object?["schema_version"] as? Int == 1)
+        let keyLists = Self.objectKeyLists(bytes)
+        #expect(keyLists.count > 5)
+        for keys in keyLists { #expect(keys == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(keys)") }
+        let matches = object?["matches"] as? [[String: Any]]
+        #expect(matches?.count == 4)
+        let first = (matches?[0]["candidates"] as? [[String: Any]])?.first
+        #expect(first?["shared_tags"] as? [String] == ["loss", "grief"])
+        #expect(first?["score"] as? Double == 0.5)
+        let run = object?["run"] as? [String: Any]
+        #expect(run?["rejected_rows"] as? Int == 1)
+        #expect((run?["metrics"] as? [String: Any])?["group_cohesion_min"] is NSNull)
+        #expect((object?["rejects"] as? [[String: Any]])?.first?["column"] is NSNull)
+        // The id with a quote survives escaping.
+        #expect((object?["groups"] as? [[String: Any]])?.first?["members"] as? [String] == ["c\"q", "d"])
+    }
+
+    @Test func jsonIsByteIdenticalApartFromTimestamps() {
+        let a = JSONExport.render(Self.report(started: "2026-01-01T00:00:00.000Z"))
+        let b = JSONExport.render(Self.report(started: "2026-01-01T00:00:00.000Z"))
+        #expect(a == b)
+    }
+
+    @Test func sqliteAppendsOneCompleteRunPerCall() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let path = dir + "/k.sqlite"
+        _ = try Exporter.write(Self.report(), databasePath: path, jsonPath: nil)
+        let second = try Exporter.write(Self.report(), databasePath: path, jsonPath: nil)
+        #expect(second.runID == 2)
+        let db = try SQLiteDatabase(path: path)
+        func count(_ sql: String) throws -> Int64 {
+            let s = try db.prepare(sql)
+            _ = try s.step()
+            return s.int(0)
+        }
+        #expect(try count("SELECT count(*) FROM runs WHERE status = 'complete'") == 2)
+        #expect(try count("SELECT count(*) FROM matches WHERE run_id = 2") == 4)
+        #expect(try count("SELECT count(*) FROM matches WHERE run_id = 2 AND rank = 1 AND shared_tags = '[\"loss\",\"grief\"]'") == 4)
+        #expect(try count("SELECT count(*) FROM group_members WHERE run_id = 1") == 2)
+        #expect(try count("SELECT count(*) FROM unmatched WHERE stage = 'group'") == 2)
+        #expect(try count("SELECT count(*) FROM rejects WHERE \"column\" IS NULL AND line = 7") == 2)
+        #expect(try count("SELECT count(*) FROM run_metrics WHERE run_id = 1 AND value IS NULL") == 1)
+        #expect(try count("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'matches_%'") == 2)
+    }
+
+    @Test func failedExportLeavesExistingFilesUntouched() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let db = dir + "/k.sqlite", json = dir + "/k.json"
+        _ = try Exporter.write(Self.report(), databasePath: db, jsonPath: json)
+        let dbBefore = try Data(contentsOf: URL(fileURLWithPath: db))
+        let jsonBefore = try Data(contentsOf: URL(fileURLWithPath: json))
+        // Make the database fail mid-transaction: a table of the wrong shape.
+        let handle = try SQLiteDatabase(path: db)
+        try handle.execute("DROP TABLE groups; CREATE TABLE groups (x INTEGER)")
+        handle.close()
+        let dbBroken = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(throws: ExportError.self) { try Exporter.write(Self.report(started: "later"), databasePath: db, jsonPath: json) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == dbBroken)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: json)) == jsonBefore)
+        #expect(dbBefore != dbBroken)
+        // No temporary file is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["k.json", "k.sqlite"])
+    }
+
+    @Test func failedExportDoesNotCreateADatabase() throws {
+        let dir = TestSupport.temporaryDirectory()
+        #expect(throws: ExportError.self) {
+            try Exporter.write(Self.report(), databasePath: dir + "/missing-folder/k.sqlite", jsonPath: dir + "/k.json")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test func configJSONListsEveryKeySorted() throws {
+        let json = ConfigJSON.render(KindredConfig())
+        let keys = Self.objectKeyLists(Array(json.utf8))
+        #expect(keys.last == ["assignment", "group_max", "group_min", "shared_tags_max", "theme_max", "top_k", "weights"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect((object?["weights"] as? [String: Double])?["tags"] == 0.7)
+    }
+}
