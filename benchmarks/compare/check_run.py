@@ -9,6 +9,7 @@ that reference. Written from the contract alone: it shares no code with the engi
 Exit status: 0 when every check passes, 1 when any fails, 2 on usage errors.
 """
 import argparse
+import ctypes
 import csv
 import itertools
 import json
@@ -159,7 +160,7 @@ class Reference:
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
         self.T = l2_rows(sp.csr_matrix(tf @ sp.diags(idf)))
         self.A = l2_rows(one_hot([p["avail"] for p in P])[0])
-        self.L = one_hot([p["langs"] for p in P])[0]
+        self.L = one_hot([p["langs"] for p in P])[0].toarray()    # few languages: dense
         self.langs = [p["langs"] for p in P]
         self.role = np.array([ROLES[p["role"]] for p in P])
         self.band = np.array([AGE_BANDS.index(p["age"]) if p["age"] else 7 for p in P])
@@ -174,28 +175,32 @@ class Reference:
                 self.excl[self.index[a]].add(self.index[b])
                 self.excl[self.index[b]].add(self.index[a])
 
-    def block(self, rows):
-        """(raw scores, allowed mask), both len(rows) x N, for the query rows."""
-        w, n = self.w, len(self.ids)
-        S = np.zeros((len(rows), n))
+    def block(self, rows, cols):
+        """(raw scores, allowed mask), both len(rows) x len(cols), for query rows
+        against candidate columns (both sorted index arrays)."""
+        w = self.w
+        S = np.zeros((len(rows), len(cols)))
         if w["tags"]:
-            S += w["tags"] * (self.T[rows] @ self.T.T).toarray()
+            S += w["tags"] * (self.T[rows] @ self.T[cols].T).toarray()
         if w["availability"]:
-            S += w["availability"] * (self.A[rows] @ self.A.T).toarray()
+            S += w["availability"] * (self.A[rows] @ self.A[cols].T).toarray()
         if w["age"]:
-            S += w["age"] * AGE_K[self.band[rows]][:, self.band]
+            S += w["age"] * AGE_K[self.band[rows]][:, self.band[cols]]
         if w["region"]:
             r = self.region[rows][:, None]
-            S += w["region"] * ((r == self.region[None, :]) & (r >= 0))
-        ok = ROLE_OK[self.role[rows]][:, self.role]
-        ok &= (self.L[rows] @ self.L.T).toarray() > 0
-        ok &= self.u18[rows][:, None] == self.u18[None, :]
-        g = self.gender[rows][:, None]
-        ok &= ~(self.same[rows][:, None] | self.same[None, :]) | ((g == self.gender[None, :]) & (g >= 0))
-        ok[np.arange(len(rows)), rows] = False
+            S += w["region"] * ((r == self.region[cols][None, :]) & (r >= 0))
+        ok = ROLE_OK[self.role[rows]][:, self.role[cols]]
+        ok &= (self.L[rows] @ self.L[cols].T) > 0
+        ok &= self.u18[rows][:, None] == self.u18[cols][None, :]
+        g, gc = self.gender[rows][:, None], self.gender[cols][None, :]
+        ok &= ~(self.same[rows][:, None] | self.same[cols][None, :]) | ((g == gc) & (g >= 0))
+        pos = np.full(len(self.ids), -1)
+        pos[cols] = np.arange(len(cols))
         for k, i in enumerate(rows):
-            ok[k, list(self.excl.get(i, ()))] = False
-        return S, ok
+            for j in (i, *self.excl.get(i, ())):
+                if pos[j] >= 0:
+                    ok[k, pos[j]] = False
+        return S, ok, pos
 
     def pair_scores(self, I, J):
         """Raw reference scores of the pairs (I[k], J[k])."""
@@ -248,42 +253,52 @@ def top_k(R, elig, k):
 
 
 def check_rankings(ref, matches, unmatched, rows, k, rep, block):
-    """Checks (a)-(c) of the brief and the ranking-stage unmatched rows for the given rows."""
+    """Checks (a)-(c) of the brief and the ranking-stage unmatched rows for the given
+    rows; rows of one role are scored in blocks against the columns of the roles they may meet."""
     ranked_out = {p for p, st in unmatched if st == "ranking"}
-    for start in range(0, len(rows), block):
-        part = np.array(rows[start:start + block])
-        S, ok = ref.block(part)
-        R = rnd(S)
-        elig = ok & (R > 0)
-        lo = np.minimum(k, np.count_nonzero(ok & (S >= 5e-7 + EDGE), axis=1))
-        hi = np.minimum(k, np.count_nonzero(ok & (S >= 5e-7 - EDGE), axis=1))
-        for b, i in enumerate(part):
-            pid, eng = ref.ids[i], matches.get(ref.ids[i])
-            top = top_k(R[b], elig[b], k)
-            if len(top) == 0:
-                if eng:
-                    rep.fail("matches_without_eligible_candidate", pid)
-                if pid not in ranked_out:
-                    rep.fail("missing_unmatched_ranking_row", pid)
-                continue
-            if not eng:
-                rep.fail("missing_matches", pid, f"reference has {len(top)}")
-                continue
-            if pid in ranked_out:
-                rep.fail("unmatched_ranking_row_but_eligible", pid)
-            if not lo[b] <= len(eng) <= hi[b]:
-                rep.fail("list_length", pid, f"engine={len(eng)} reference={len(top)}")
-            for cid, score in eng:                                     # (a)
-                if cid in ref.index:
-                    rep.err("pair_score", score, R[b, ref.index[cid]], pid, cid)
-            for r, (cid, score) in enumerate(eng[:len(top)]):          # (c) score per rank
-                if abs(score - R[b, top[r]]) > TOL:
-                    rep.fail("rank_score", pid, f"rank {r + 1}", cid, ref.ids[top[r]])
-                    break
-            kth = R[b, top[-1]]
-            missing = {ref.ids[j] for j in top if R[b, j] > kth + TOL} - {c for c, _ in eng}
-            if missing:
-                rep.fail("missing_candidate", pid, *sorted(missing)[:3])
+    for role in range(3):
+        mine = [i for i in rows if ref.role[i] == role]
+        cols = np.flatnonzero(ROLE_OK[role][ref.role])
+        step = block or max(1, 4_000_000 // max(1, len(cols)))   # about 32 MB per array
+        for start in range(0, len(mine), step):
+            part = np.array(mine[start:start + step])
+            S, ok, pos = ref.block(part, cols)
+            R = rnd(S)
+            elig = ok & (R > 0)
+            lo = np.minimum(k, np.count_nonzero(ok & (S >= 5e-7 + EDGE), axis=1))
+            hi = np.minimum(k, np.count_nonzero(ok & (S >= 5e-7 - EDGE), axis=1))
+            for b, i in enumerate(part):
+                compare_row(ref, ref.ids[i], matches.get(ref.ids[i]), R[b], elig[b], pos, cols,
+                            (lo[b], hi[b]), k, ranked_out, rep)
+
+
+def compare_row(ref, pid, eng, R, elig, pos, cols, bounds, k, ranked_out, rep):
+    """Compare one engine list with the reference row R (rounded scores over cols)."""
+    top = top_k(R, elig, k)                                          # local column indices
+    if len(top) == 0:
+        if eng:
+            rep.fail("matches_without_eligible_candidate", pid)
+        if pid not in ranked_out:
+            rep.fail("missing_unmatched_ranking_row", pid)
+        return
+    if not eng:
+        rep.fail("missing_matches", pid, f"reference has {len(top)}")
+        return
+    if pid in ranked_out:
+        rep.fail("unmatched_ranking_row_but_eligible", pid)
+    if not bounds[0] <= len(eng) <= bounds[1]:                       # (b)
+        rep.fail("list_length", pid, f"engine={len(eng)} reference={len(top)}")
+    for cid, score in eng:                                           # (a)
+        if cid in ref.index and pos[ref.index[cid]] >= 0:
+            rep.err("pair_score", score, R[pos[ref.index[cid]]], pid, cid)
+    for r, (cid, score) in enumerate(eng[:len(top)]):                # (c) score per rank
+        if abs(score - R[top[r]]) > TOL:
+            rep.fail("rank_score", pid, f"rank {r + 1}", cid, ref.ids[cols[top[r]]])
+            break
+    must = {ref.ids[cols[j]] for j in top if R[j] > R[top[-1]] + TOL}  # (c) clear winners
+    missing = must - {c for c, _ in eng}
+    if missing:
+        rep.fail("missing_candidate", pid, *sorted(missing)[:3])
 
 
 def check_match_lists(ref, matches, rep):
@@ -432,8 +447,13 @@ def main(argv=None):
     ap.add_argument("--top-k", type=int, help="K (default: config top_k, else 10)")
     ap.add_argument("--sample", type=int, help="check the rankings of N random active profiles only")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--block", type=int, default=1000, help="query rows per block (bounds memory)")
+    ap.add_argument("--block", type=int, default=0, help="query rows per block (default: about 32 MB per array)")
     args = ap.parse_args(argv)
+    try:  # glibc: keep freed blocks mapped, so each row block does not page-fault its arrays anew
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-1, 1 << 34), libc.mallopt(-3, 1 << 25)   # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
     weights, cfg_k, gmin, gmax = load_config(args.config)
     k = args.top_k or cfg_k
