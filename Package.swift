@@ -38,7 +38,7 @@ let package = Package(
         ]),
         // Thin command line.
         .executableTarget(name: "kindred", dependencies: [
-            "KindredPipeline",
+            "KindredPipeline", "KindredSimilarity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KindredTests", dependencies: [

@@ -17,6 +17,9 @@ public enum Bench {
         public var threads: Int
         public var seed: UInt64
         public var repeats: Int
+        /// Kernels to time; each gets a line.
+        public var kernels: [ColumnSplit.Kernel] = [.hybrid]
+        public var block: Int = 512
 
         public init(count: Int, vocabulary: Int, tagsPerPerson: Double, topK: Int, threads: Int, seed: UInt64, repeats: Int) {
             self.count = count
@@ -29,38 +32,42 @@ public enum Bench {
         }
     }
 
-    /// Runs the bench and returns the lines it prints.
+    /// Runs the bench and returns the lines it prints. The timed work is the
+    /// pairing ranking (peers with peers, seekers with supporters and back),
+    /// i.e. what fills the `matches` table.
     public static func run(_ o: Options, log: Log) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kindred-bench-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         log.info("generating \(o.count) profiles, vocabulary \(o.vocabulary)")
         try SyntheticData(count: o.count, seed: o.seed, vocabulary: o.vocabulary, tagsPerPerson: o.tagsPerPerson).write(to: dir)
         let input = try Inputs.load(profiles: dir + "/profiles.csv", tags: dir + "/tags.csv", exclusions: dir + "/exclusions.csv", config: nil)
-        let config = input.config
-        let features = Vectorizer.build(input.dataset, weights: config.weights)
+        let features = Vectorizer.build(input.dataset, weights: input.config.weights)
         let rules = CompiledRules(input.dataset)
         var lines = ["machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS: \(BLASThreads.implementation)",
-                     "data: \(o.count) profiles, vocabulary \(o.vocabulary), \(features.dimension) features, top-k \(o.topK), threads \(o.threads)"]
-        var best = Double.infinity
-        var stats = SimilarityEngine.Statistics()
-        for r in 0 ..< o.repeats {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let (_, s) = SimilarityEngine.rank(input.dataset, features: features, rules: rules,
-                                               options: .init(topK: o.topK, threads: o.threads))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            log.info("repeat \(r + 1): \(String(format: "%.3f", seconds)) s")
-            best = min(best, seconds)
-            stats = s
+                     "data: \(o.count) profiles (\(input.dataset.activeIndices.count) active), vocabulary \(o.vocabulary), \(features.dimension) features, top-k \(o.topK), threads \(o.threads), block \(o.block)"]
+        for kernel in o.kernels {
+            var options = SimilarityEngine.Options(topK: o.topK, threads: o.threads)
+            options.kernel = kernel
+            options.block = o.block
+            var best = Double.infinity
+            var stats = SimilarityEngine.Statistics()
+            for r in 0 ..< o.repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let (_, s) = SimilarityEngine.rank(input.dataset, features: features, rules: rules, options: options)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                log.info("\(kernel.rawValue) repeat \(r + 1): \(String(format: "%.3f", seconds)) s")
+                best = min(best, seconds)
+                stats = s
+            }
+            lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d), %.3g pairs/s, %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits/s",
+                                kernel.rawValue, best, o.repeats, stats.pairsScored / best, stats.denseColumns,
+                                stats.sparseColumns, stats.flops / best / 1e9, stats.sparseHits / best))
+            if stats.denseColumns > 0 {
+                let plain = plainSGEMM(m: o.block, n: o.block, k: stats.denseColumns, threads: o.threads, seconds: 1.0)
+                lines.append(String(format: "  plain sgemm, same tile shape (%d x %d x %d) on %d threads: %.1f GFLOP/s; fused core reaches %.0f%% of it",
+                                    o.block, o.block, stats.denseColumns, o.threads, plain, 100 * stats.flops / best / 1e9 / plain))
+            }
         }
-        lines.append(String(format: "similarity + top-k: %.3f s (best of %d), %.3g pairs/s, %.1f GFLOP/s dense, %d/%d blocks skipped",
-                            best, o.repeats, stats.pairsScored / best, stats.flops / best / 1e9,
-                            stats.blocksSkipped, stats.blocksSkipped + stats.blocksComputed))
-        let defaults = SimilarityEngine.Options(topK: o.topK, threads: o.threads)
-        let plain = plainSGEMM(m: defaults.queryBlock, n: defaults.candidateBlock, k: max(1, features.dimension),
-                               threads: o.threads, seconds: 1.0)
-        lines.append(String(format: "plain sgemm, same block shape (%d x %d x %d) on %d threads: %.1f GFLOP/s; fused core reaches %.0f%% of it",
-                            defaults.queryBlock, defaults.candidateBlock, features.dimension, o.threads, plain,
-                            100 * stats.flops / best / 1e9 / plain))
         return lines
     }
 

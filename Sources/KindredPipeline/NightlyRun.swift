@@ -23,6 +23,8 @@ public enum NightlyRun {
         /// Any reject fails the run.
         public var strict = false
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+        /// The similarity kernel (see ``ColumnSplit``).
+        public var kernel: ColumnSplit.Kernel = .hybrid
 
         public init(profiles: String, tags: String, exclusions: String? = nil, config: String? = nil,
                     database: String? = nil, json: String? = nil) {
@@ -67,19 +69,21 @@ public enum NightlyRun {
         log.info("vectorised \(dataset.activeIndices.count) active profiles into \(features.dimension) features")
 
         // Rank: pairing candidates, plus same-role neighbours for group
-        // formation. Peers need both from one peer-peer ranking (the top-k is
-        // a prefix of the longer list); seekers need a seeker-seeker ranking.
+        // formation, in one pool of work. Peers need both from one peer-peer
+        // ranking (the top-k is a prefix of the longer list).
         let groupK = Decisions.groupNeighbourCount(config)
-        let engineOptions = SimilarityEngine.Options(topK: config.topK, threads: options.threads)
-        var tasks = SimilarityEngine.Task.pairing(k: config.topK)
-        tasks[0].k = max(config.topK, groupK)
-        let (pairing, stats) = SimilarityEngine.rank(dataset, features: features, rules: rules, tasks: tasks,
-                                                     options: engineOptions, progress: log.progress("ranking"))
-        let (seekerNeighbours, groupStats) = SimilarityEngine.rank(
-            dataset, features: features, rules: rules, tasks: [.init(query: .seeker, candidates: .seeker, k: groupK)],
-            options: engineOptions, progress: log.progress("seeker neighbours"))
-        let matches = pairing.truncated(to: config.topK)
-        let groupNeighbours = pairing.merged(with: seekerNeighbours) { dataset.profiles[$0].role == .peer }
+        var engineOptions = SimilarityEngine.Options(topK: config.topK, threads: options.threads)
+        engineOptions.kernel = options.kernel
+        let (ranked, stats) = SimilarityEngine.rank(
+            dataset, features: features, rules: rules,
+            tasks: [.init(.peer, .peer, k: max(config.topK, groupK)), .init(.seeker, .supporter, k: config.topK),
+                    .init(.seeker, .seeker, k: groupK)],
+            options: engineOptions, progress: log.progress("ranking"))
+        let profiles = dataset.profiles
+        let matches = ranked[0].forward.truncated(to: config.topK)
+            .merged(with: ranked[1].forward) { profiles[$0].role == .peer }
+            .merged(with: ranked[1].backward) { profiles[$0].role != .supporter }
+        let groupNeighbours = ranked[0].forward.merged(with: ranked[2].forward) { profiles[$0].role == .peer }
         let diagnostics = RankingDiagnostics(dataset: dataset, features: features)
         var unmatched: [Unmatched] = []
         for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
@@ -108,7 +112,7 @@ public enum NightlyRun {
         let outcome = try Exporter.write(report, databasePath: options.database, jsonPath: options.json)
         timer.end("export")
 
-        let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats + groupStats,
+        let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats,
                                  runID: outcome.runID, jsonBytes: outcome.jsonBytes, options: options)
         return Result(report: report, summary: summary)
     }

@@ -28,10 +28,10 @@ public struct RunSummary: Sendable, CustomStringConvertible {
                      + ", total \(RunSummary.seconds(total))")
         let rankSeconds = stages.first { $0.name == "rank" }?.seconds ?? 0
         if rankSeconds > 0 {
-            lines.append(String(format: "similarity: %.0f pairs scored, %.1f GFLOP/s, %d of %d blocks skipped, %d features",
-                                statistics.pairsScored, statistics.flops / rankSeconds / 1e9,
-                                statistics.blocksSkipped, statistics.blocksSkipped + statistics.blocksComputed,
-                                statistics.dimension))
+            lines.append(String(format: "similarity: %.3g pairs scored (%.3g/s), %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits, %d of %d tiles skipped",
+                                statistics.pairsScored, statistics.pairsScored / rankSeconds,
+                                statistics.denseColumns, statistics.sparseColumns, statistics.flops / rankSeconds / 1e9,
+                                statistics.sparseHits, statistics.blocksSkipped, statistics.blocksSkipped + statistics.blocksComputed))
         }
         var outputs: [String] = []
         if let db = options.database { outputs.append("\(db) (run \(runID.map(String.init) ?? "?"))") }

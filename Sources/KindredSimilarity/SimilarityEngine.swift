@@ -4,305 +4,378 @@ import KindredCore
 import KindredVectorize
 import Synchronization
 
-/// Exact top-k under the hard rules, from blocked `cblas_sgemm` with the
-/// selection fused into the block loop.
+/// Exact top-k under the hard rules: tiles of scores from a hybrid kernel
+/// (blocked `cblas_sgemm` over the dense columns plus inverted-list
+/// accumulation over the sparse ones), with the selection fused into the tile
+/// loop.
 ///
 /// ## How it works
-/// 1. Active profiles are split by role into classes (peers, seekers,
-///    supporters). A query class is compared only with its partner class
-///    (rule 2), never with itself across roles.
-/// 2. Inside a class, rows are ordered by (minor, language mask), so that a
-///    block of rows mostly speaks one set of languages; block pairs that share
-///    no language or fail safeguarding are skipped without any arithmetic.
-/// 3. Work units are blocks of `queryBlock` query rows. A worker multiplies its
-///    block by each candidate block of `candidateBlock` rows with one
-///    single-threaded `sgemm` (`bq × bc × D`) into a scratch buffer, then scans
-///    each row of scores with a SIMD threshold test before any heap work.
-///    Scratch memory is `threads × bq × bc` floats: never N × N.
-/// 4. Each query row keeps a bounded heap of `k + slack` candidates by float
-///    score. At the end those are rescored exactly in double precision from the
-///    sparse vectors, rounded to 6 decimals, ordered by (score desc, id asc) and
-///    cut to k. The slack absorbs float error at the boundary, so the stored
-///    scores and order are those of the exact computation.
+/// 1. Active profiles are split by role into classes. A *task* ranks one class
+///    against another (peers–peers, seekers–supporters, seekers–seekers); no
+///    other pair of roles is ever scored (rule 2).
+/// 2. Each class is cut into blocks of `block` rows, ordered so blocks are
+///    homogeneous in language and safeguarding; block pairs that cannot hold an
+///    allowed pair are skipped before any arithmetic (``BlockMask``).
+/// 3. A work unit is one pair of blocks (a, b). Its tile of `a × b` scores is
+///    computed once: `sgemm` over the dense columns (one single-threaded call),
+///    then the sparse columns scattered in row by row from the b block's
+///    inverted lists (``ColumnSplit`` decides which columns are which).
+/// 4. The tile feeds both sides: each row of a is offered the tile's row, each
+///    row of b the tile's column. Between peers score(i, j) = score(j, i), so
+///    only tiles with a ≤ b are computed: half the work. Seekers and
+///    supporters share one tile for both directions too.
+/// 5. Offers are fused with a SIMD threshold test: 8 scores are compared with
+///    the row's (or the 8 columns') current k-th best at once, and only lanes
+///    that pass reach the hard rules and the heap (``HeapSet``).
+/// 6. Each row keeps `k + slack` candidates by float score; at the end those
+///    are rescored exactly in double precision from the sparse vectors, rounded
+///    to 6 decimals, ordered by (score desc, id asc) and cut to k. The slack
+///    absorbs float error at the boundary, so the stored scores and order are
+///    those of the exact computation.
 ///
-/// Results do not depend on the thread count: the block geometry is fixed, so
-/// every float is computed by the same `sgemm` call whatever the threads.
+/// Results do not depend on the thread count: tiles have fixed geometry, so
+/// every float is the same whatever the threads, and the final heaps do not
+/// depend on the order of offers.
 ///
-/// - Complexity: O(Σ_pairs-of-compatible-blocks bq·bc·D) flops, plus
-///   O(n·(k + slack)·log) heap work; memory O(n·D) for the dense rows.
+/// - Complexity: per computed tile O(a·b·dDense) flops + O(sparse hits) +
+///   O(a·b) scan; memory O(n·dDense + nnz + n·(k + slack)), never N × N.
 public enum SimilarityEngine {
     public struct Options: Sendable {
+        /// The default k for ``rank(_:features:rules:options:progress:)``.
         public var topK: Int
         /// Worker threads; each runs single-threaded BLAS.
         public var threads: Int
-        public var queryBlock: Int = 256
-        public var candidateBlock: Int = 2048
-        /// Extra heap entries kept per row for the exact rescoring.
-        public var slack: Int
+        /// Rows per block (tiles are block × block).
+        public var block: Int = 512
+        /// Extra heap entries per row for the exact rescoring (at least 8).
+        public var slack: Int = 8
+        public var kernel: ColumnSplit.Kernel = .hybrid
+        /// Column density from which the hybrid kernel goes dense.
+        public var denseThreshold: Double = 0.15
 
         public init(topK: Int, threads: Int) {
             precondition(topK >= 1 && threads >= 1)
             self.topK = topK
             self.threads = threads
-            slack = max(8, topK)
         }
+    }
+
+    /// One ranking job: rows of role `a` get their best `k` candidates of role
+    /// `b`, and (when a ≠ b) rows of `b` their best `k` of role `a`.
+    public struct Task: Sendable {
+        public var a: Role
+        public var b: Role
+        public var k: Int
+
+        public init(_ a: Role, _ b: Role, k: Int) {
+            self.a = a
+            self.b = b
+            self.k = k
+        }
+
+        var symmetric: Bool { a == b }
+    }
+
+    /// A task's lists: `forward[i]` for rows of `a`, `backward[i]` for rows of `b`
+    /// (the same object when a = b), indexed by profile.
+    public struct TaskResult: Sendable {
+        public var forward: RankedMatches
+        public var backward: RankedMatches
     }
 
     /// Figures the bench and the run summary report.
     public struct Statistics: Sendable {
-        /// Dense multiply-adds performed × 2.
+        /// Dense multiply-adds × 2.
         public var flops: Double = 0
-        /// Candidate pairs whose score was computed.
+        /// Pairs whose score was computed (both directions counted once).
         public var pairsScored: Double = 0
-        /// Block pairs skipped by the language/safeguarding masks.
+        /// Scattered multiply-adds of the sparse part.
+        public var sparseHits: Double = 0
         public var blocksSkipped = 0
         public var blocksComputed = 0
+        public var denseColumns = 0
+        public var sparseColumns = 0
+
         public init() {}
 
         public static func + (a: Statistics, b: Statistics) -> Statistics {
             var s = a
             s.flops += b.flops
             s.pairsScored += b.pairsScored
+            s.sparseHits += b.sparseHits
             s.blocksSkipped += b.blocksSkipped
             s.blocksComputed += b.blocksComputed
-            s.dimension = max(a.dimension, b.dimension)
+            s.denseColumns = max(a.denseColumns, b.denseColumns)
+            s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
             return s
         }
-        /// Feature dimension of the dense rows.
-        public var dimension = 0
     }
 
-    /// One ranking job: every active profile of `query` role gets its `k` best
-    /// candidates among the active profiles of `candidates` role.
-    public struct Task: Sendable {
-        public var query: Role
-        public var candidates: Role
-        public var k: Int
-
-        public init(query: Role, candidates: Role, k: Int) {
-            self.query = query
-            self.candidates = candidates
-            self.k = k
-        }
-
-        /// Pairing (contract §3 rule 2): peers with peers, seekers with supporters
-        /// and supporters with seekers.
-        public static func pairing(k: Int) -> [Task] {
-            [Task(query: .peer, candidates: .peer, k: k), Task(query: .seeker, candidates: .supporter, k: k),
-             Task(query: .supporter, candidates: .seeker, k: k)]
-        }
-    }
-
-    /// Ranks every active profile's candidates for pairing, `options.topK` each.
+    /// Ranks pairing candidates (contract §3 rule 2), `options.topK` each:
+    /// peers with peers, seekers with supporters and back.
     public static func rank(_ dataset: Dataset, features: FeatureSpace, rules: CompiledRules,
                             options: Options,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) -> (RankedMatches, Statistics) {
-        rank(dataset, features: features, rules: rules, tasks: Task.pairing(k: options.topK),
-             options: options, progress: progress)
+        let k = options.topK
+        let (results, stats) = rank(dataset, features: features, rules: rules,
+                                    tasks: [Task(.peer, .peer, k: k), Task(.seeker, .supporter, k: k)],
+                                    options: options, progress: progress)
+        let profiles = dataset.profiles
+        let merged = results[0].forward.merged(with: results[1].forward) { profiles[$0].role == .peer }
+            .merged(with: results[1].backward) { profiles[$0].role != .supporter }
+        return (merged, stats)
     }
 
-    /// Runs ranking tasks; a role may be the query role of one task only.
-    ///
-    /// - Parameter progress: called with (units done, units total) from worker
-    ///   threads, serialised.
+    /// Runs several tasks in one pool of work units.
     public static func rank(_ dataset: Dataset, features: FeatureSpace, rules: CompiledRules,
                             tasks: [Task], options: Options,
-                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> (RankedMatches, Statistics) {
-        precondition(Set(tasks.map(\.query)).count == tasks.count, "one task per query role")
+                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> ([TaskResult], Statistics) {
         precondition(tasks.allSatisfy { $0.k >= 1 })
         let profiles = dataset.profiles
-        var byRole: [Role: [Int32]] = [.peer: [], .seeker: [], .supporter: []]
-        for i in profiles.indices where profiles[i].active { byRole[profiles[i].role]!.append(Int32(i)) }
+        var byRole: [Role: [Int32]] = [:]
+        for i in profiles.indices where profiles[i].active { byRole[profiles[i].role, default: []].append(Int32(i)) }
+        let active = byRole.values.reduce(0) { $0 + $1.count }
+        let split = ColumnSplit(features: features, activeRows: active, kernel: options.kernel, threshold: options.denseThreshold)
+        let block = options.block
 
-        // Order each class so that blocks are homogeneous in safeguarding and language.
         var classes: [Role: RowClass] = [:]
-        for (role, members) in byRole where !members.isEmpty {
-            let ordered = members.sorted { a, b in
-                let fa = rules.flags[Int(a)] & CompiledRules.minorFlag, fb = rules.flags[Int(b)] & CompiledRules.minorFlag
-                if fa != fb { return fa < fb }
-                let ma = rules.languageMask[Int(a)], mb = rules.languageMask[Int(b)]
-                if ma != mb { return ma < mb }
-                return a < b
+        for role in Set(tasks.flatMap { [$0.a, $0.b] }) {
+            classes[role] = RowClass(members: byRole[role] ?? [], features: features, split: split, rules: rules, block: block)
+        }
+
+        // Heaps per task side, and the work units: block pairs, diagonal by
+        // diagonal so that concurrent units rarely share a block.
+        var sides: [(a: HeapSet, b: HeapSet)] = []
+        var units: [Unit] = []
+        var stats = Statistics()
+        stats.denseColumns = split.denseCount
+        stats.sparseColumns = split.sparseCount
+        for (t, task) in tasks.enumerated() {
+            let ca = classes[task.a]!, cb = classes[task.b]!
+            let capacity = task.k + max(8, options.slack)
+            let ha = HeapSet(rows: ca.rows.count, capacity: capacity, block: block)
+            let hb = task.symmetric ? ha : HeapSet(rows: cb.rows.count, capacity: capacity, block: block)
+            sides.append((ha, hb))
+            let na = ca.blockCount, nb = cb.blockCount
+            if task.symmetric {
+                for d in 0 ..< na {
+                    for x in 0 ..< na - d {
+                        if BlockMask.compatible(ca.blockMasks[x], ca.blockMasks[x + d]) {
+                            units.append(Unit(task: t, a: x, b: x + d))
+                        } else { stats.blocksSkipped += 1 }
+                    }
+                }
+            } else if na > 0 && nb > 0 {
+                for d in 0 ..< na + nb - 1 {
+                    for x in 0 ..< na where d - x >= 0 && d - x < nb {
+                        if BlockMask.compatible(ca.blockMasks[x], cb.blockMasks[d - x]) {
+                            units.append(Unit(task: t, a: x, b: d - x))
+                        } else { stats.blocksSkipped += 1 }
+                    }
+                }
             }
-            classes[role] = RowClass(rows: ordered, features: features, rules: rules, block: options.candidateBlock)
         }
 
-        // Work units: (task, start row in the query class).
-        var units: [(task: Task, start: Int)] = []
-        for task in tasks {
-            guard let q = classes[task.query], classes[task.candidates] != nil else { continue }
-            for start in stride(from: 0, to: q.rows.count, by: options.queryBlock) { units.append((task, start)) }
-        }
-
-        let output = ResultSlots(profiles: profiles.count, k: tasks.map(\.k).max() ?? 1)
-        let statsLock = Mutex(Statistics())
+        let frozenClasses = classes, frozenSides = sides, frozenUnits = units
+        let statsLock = Mutex(stats)
         let nextUnit = Atomic<Int>(0)
         let done = Atomic<Int>(0)
-        let frozenClasses = classes
-        let frozenUnits = units
         let workers = max(1, min(options.threads, units.count))
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: options.queryBlock * options.candidateBlock)
-            defer { scratch.deallocate() }
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * block)
+            defer { tile.deallocate() }
             while true {
                 let u = nextUnit.wrappingAdd(1, ordering: .relaxed).oldValue
                 if u >= frozenUnits.count { break }
                 let unit = frozenUnits[u]
-                rankBlock(query: frozenClasses[unit.task.query]!, candidates: frozenClasses[unit.task.candidates]!,
-                          sameClass: unit.task.query == unit.task.candidates, start: unit.start,
-                          k: unit.task.k, options: options,
-                          features: features, rules: rules, scratch: scratch, output: output, stats: &local)
+                let task = tasks[unit.task]
+                TileKernel(a: frozenClasses[task.a]!, b: frozenClasses[task.b]!, symmetric: task.symmetric,
+                           heapsA: frozenSides[unit.task].a, heapsB: frozenSides[unit.task].b,
+                           split: split, rules: rules, tile: tile)
+                    .run(blockA: unit.a, blockB: unit.b, stats: &local)
                 let finished = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
                 if let progress { statsLock.withLock { _ in progress(finished, frozenUnits.count) } }
             }
-            statsLock.withLock { s in
-                s.flops += local.flops
-                s.pairsScored += local.pairsScored
-                s.blocksSkipped += local.blocksSkipped
-                s.blocksComputed += local.blocksComputed
-            }
+            statsLock.withLock { $0 = $0 + local }
         }
-        var stats = statsLock.withLock { $0 }
-        stats.dimension = features.dimension
-        return (output.collect(), stats)
+
+        // Exact rescoring and the contract's order.
+        let results = tasks.indices.map { t -> TaskResult in
+            let task = tasks[t]
+            let forward = finish(frozenSides[t].a, rows: classes[task.a]!.rows, k: task.k, profiles: profiles.count,
+                                 features: features, threads: options.threads)
+            let backward = task.symmetric ? forward
+                : finish(frozenSides[t].b, rows: classes[task.b]!.rows, k: task.k, profiles: profiles.count,
+                         features: features, threads: options.threads)
+            return TaskResult(forward: forward, backward: backward)
+        }
+        return (results, statsLock.withLock { $0 })
     }
 
-    /// One unit: a block of query rows against every compatible candidate block.
-    private static func rankBlock(query: RowClass, candidates: RowClass, sameClass: Bool, start: Int,
-                                  k: Int, options: Options, features: FeatureSpace, rules: CompiledRules,
-                                  scratch: UnsafeMutablePointer<Float>, output: ResultSlots,
-                                  stats: inout Statistics) {
-        let d = features.dimension
-        let m = min(options.queryBlock, query.rows.count - start)
-        let heaps = TopKHeaps(rows: m, capacity: k + max(options.slack, k))
-        let qMask = BlockMask(rows: query.rows[start ..< start + m], rules: rules)
-        // Scores whose rounding could reach 1e-6 pass the floor; the exact
-        // rescoring drops any that round to 0.
-        let floor: Float = 0.25e-6
-        var threshold = [Float](repeating: floor, count: m)
+    struct Unit: Sendable {
+        var task: Int
+        var a: Int
+        var b: Int
+    }
 
-        query.rows.withUnsafeBufferPointer { qRows in
-        candidates.rows.withUnsafeBufferPointer { cRows in
-        query.matrix.withUnsafeBufferPointer { qMatrix in
-        candidates.matrix.withUnsafeBufferPointer { cMatrix in
-            for cb in 0 ..< candidates.blockCount {
-                let cStart = cb * options.candidateBlock
-                let n = min(options.candidateBlock, candidates.rows.count - cStart)
-                guard BlockMask.compatible(qMask, candidates.blockMasks[cb]) else {
-                    stats.blocksSkipped += 1
-                    continue
+    /// Rescores each row's kept candidates exactly, orders and cuts them to k.
+    private static func finish(_ heaps: HeapSet, rows: [Int32], k: Int, profiles: Int,
+                               features: FeatureSpace, threads: Int) -> RankedMatches {
+        let slots = ResultSlots(profiles: profiles, k: k)
+        let chunk = 4096
+        DispatchQueue.concurrentPerform(iterations: max(1, (rows.count + chunk - 1) / chunk)) { c in
+            for r in c * chunk ..< min(rows.count, (c + 1) * chunk) {
+                let qi = Int(rows[r])
+                var list: [Candidate] = []
+                list.reserveCapacity(heaps.heaps.count(r))
+                for key in heaps.heaps.keys(r) {
+                    let ci = TopKHeaps.index(of: key)
+                    let score = Score(features.exactScore(qi, Int(ci)))
+                    if score.micro > 0 { list.append(Candidate(index: ci, score: score)) }
                 }
-                stats.blocksComputed += 1
-                stats.flops += 2 * Double(m) * Double(n) * Double(d)
-                stats.pairsScored += Double(m) * Double(n)
-                if d > 0 {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d), 1,
-                                qMatrix.baseAddress! + start * d, Int32(d),
-                                cMatrix.baseAddress! + cStart * d, Int32(d),
-                                0, scratch, Int32(n))
-                } else {
-                    scratch.update(repeating: 0, count: m * n)
+                list.sort(by: Candidate.ranksBefore)
+                slots.store(profile: qi, list.prefix(k))
+            }
+        }
+        return slots.collect()
+    }
+}
+
+/// One tile: scores of a block of class A against a block of class B, and
+/// the fused offers to both sides' heaps.
+struct TileKernel {
+    let a: RowClass
+    let b: RowClass
+    let symmetric: Bool
+    let heapsA: HeapSet
+    let heapsB: HeapSet
+    let split: ColumnSplit
+    let rules: CompiledRules
+    let tile: UnsafeMutablePointer<Float>
+
+    func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
+        let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
+        let m = ra.count, n = rb.count
+        let dd = split.denseCount
+        stats.blocksComputed += 1
+        stats.pairsScored += Double(m) * Double(n)
+
+        // 1. Dense part: one sgemm into the tile (or zeros).
+        if dd > 0 {
+            stats.flops += 2 * Double(m) * Double(n) * Double(dd)
+            a.dense.withUnsafeBufferPointer { da in
+                b.dense.withUnsafeBufferPointer { db in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(dd), 1,
+                                da.baseAddress! + ra.lowerBound * dd, Int32(dd),
+                                db.baseAddress! + rb.lowerBound * dd, Int32(dd), 0, tile, Int32(n))
                 }
+            }
+        } else {
+            tile.update(repeating: 0, count: m * n)
+        }
+
+        // 2. Sparse part: scatter each A row's sparse entries through B's
+        //    per-block inverted lists.
+        if split.sparseCount > 0 {
+            let stride = split.sparseCount + 1
+            let base = blockB * stride
+            var hits = 0
+            a.rowStart.withUnsafeBufferPointer { rowStart in
+            a.rowColumn.withUnsafeBufferPointer { rowColumn in
+            a.rowValue.withUnsafeBufferPointer { rowValue in
+            b.postingStart.withUnsafeBufferPointer { pStart in
+            b.postingPosition.withUnsafeBufferPointer { pPos in
+            b.postingValue.withUnsafeBufferPointer { pVal in
                 for r in 0 ..< m {
-                    let qi = Int(qRows[start + r])
-                    let row = scratch + r * n
-                    var thr = threshold[r]
-                    // Fused selection: test 8 scores at once against the row's
-                    // threshold; only lanes that pass reach the rules and the heap.
-                    var thrv = SIMD8<Float>(repeating: thr)
-                    var j = 0
-                    while j < n {
-                        let lanes = min(8, n - j)
-                        if lanes == 8 {
-                            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                            if !any(v .>= thrv) { j += 8; continue }
-                        }
-                        for t in j ..< j + lanes {
-                            let s = row[t]
-                            if s < thr { continue }
-                            let ci = Int(cRows[cStart + t])
-                            if sameClass && ci == qi { continue }
-                            let micro = Int32((Double(s) * 1_000_000).rounded())
-                            let key = TopKHeaps.key(micro: max(micro, 0), index: Int32(ci))
-                            if heaps.isFull(r) && key <= heaps.minKey(r) { continue }
-                            guard rules.allows(qi, ci) else { continue }
-                            heaps.offer(r, key)
-                            if heaps.isFull(r) {
-                                let worst = Int32(truncatingIfNeeded: heaps.minKey(r) >> 32)
-                                thr = max(floor, (Float(worst) - 0.5) / 1_000_000)
-                                thrv = SIMD8<Float>(repeating: thr)
-                            }
-                        }
-                        j += lanes
+                    let row = tile + r * n
+                    let g = ra.lowerBound + r
+                    for e in Int(rowStart[g]) ..< Int(rowStart[g + 1]) {
+                        let q = rowValue[e]
+                        let t = base + Int(rowColumn[e])
+                        let lo = Int(pStart[t]), hi = Int(pStart[t + 1])
+                        hits += hi - lo
+                        for p in lo ..< hi { row[Int(pPos[p])] += q * pVal[p] }
                     }
-                    threshold[r] = thr
+                }
+            }}}}}}
+            stats.sparseHits += Double(hits)
+        }
+
+        // 3. Offers to A's rows (each tile row), under A's block lock.
+        let diagonal = symmetric && blockA == blockB
+        heapsA.withBlock(blockA) {
+            b.rows.withUnsafeBufferPointer { bRows in
+                let candidates = bRows.baseAddress! + rb.lowerBound
+                for r in 0 ..< m {
+                    scanRow(tile + r * n, count: n, heapRow: ra.lowerBound + r, query: Int(a.rows[ra.lowerBound + r]),
+                            candidates: candidates, skipSelf: diagonal)
                 }
             }
-        }}}}
-
-        // Exact rescoring of the kept candidates, then the contract's order.
-        for r in 0 ..< m {
-            let qi = Int(query.rows[start + r])
-            var list: [Candidate] = []
-            list.reserveCapacity(heaps.count(r))
-            for key in heaps.keys(r) {
-                let ci = TopKHeaps.index(of: key)
-                let score = Score(features.exactScore(qi, Int(ci)))
-                if score.micro > 0 { list.append(Candidate(index: ci, score: score)) }
+        }
+        // 4. Offers to B's rows (each tile column), under B's block lock.
+        guard !diagonal else { return }
+        heapsB.withBlock(blockB) {
+            let thr = heapsB.threshold + rb.lowerBound
+            for r in 0 ..< m {
+                let row = tile + r * n
+                let ai = Int32(a.rows[ra.lowerBound + r])
+                var j = 0
+                while j < n {
+                    let lanes = min(8, n - j)
+                    if lanes == 8 {
+                        let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let t = UnsafeRawPointer(thr + j).loadUnaligned(as: SIMD8<Float>.self)
+                        if !any(v .>= t) { j += 8; continue }
+                    }
+                    for c in j ..< j + lanes where row[c] >= thr[c] {
+                        let micro = Int32((Double(row[c]) * 1_000_000).rounded())
+                        let key = TopKHeaps.key(micro: max(micro, 0), index: ai)
+                        let heapRow = rb.lowerBound + c
+                        guard heapsB.wouldAccept(heapRow, key),
+                              rules.allows(Int(b.rows[heapRow]), Int(ai)) else { continue }
+                        heapsB.offer(heapRow, key)
+                    }
+                    j += lanes
+                }
             }
-            list.sort(by: Candidate.ranksBefore)
-            output.store(profile: qi, list.prefix(k))
-        }
-    }
-}
-
-/// The active profiles of one role, reordered, with their dense rows.
-struct RowClass: Sendable {
-    let rows: [Int32]
-    /// Row-major `rows.count × dimension`, single precision.
-    let matrix: [Float]
-    let blockMasks: [BlockMask]
-    var blockCount: Int { blockMasks.count }
-
-    init(rows: [Int32], features: FeatureSpace, rules: CompiledRules, block: Int) {
-        self.rows = rows
-        let size = rows.count * features.dimension
-        matrix = [Float](unsafeUninitializedCapacity: size) { buffer, count in
-            features.fillDense(rows: rows, into: buffer)
-            count = size
-        }
-        blockMasks = stride(from: 0, to: rows.count, by: block).map { lo in
-            BlockMask(rows: rows[lo ..< min(rows.count, lo + block)], rules: rules)
-        }
-    }
-}
-
-/// What a block of rows can possibly pair with: the union of its languages and
-/// whether it holds minors and adults. Two blocks with nothing in common in
-/// either respect cannot hold an allowed pair, so their product is skipped.
-struct BlockMask: Sendable {
-    var languages: UInt64 = 0
-    var hasMinor = false
-    var hasAdult = false
-
-    init(rows: ArraySlice<Int32>, rules: CompiledRules) {
-        for r in rows {
-            languages |= rules.languageMask[Int(r)]
-            if rules.flags[Int(r)] & CompiledRules.minorFlag != 0 { hasMinor = true } else { hasAdult = true }
         }
     }
 
-    static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {
-        a.languages & b.languages != 0 && ((a.hasMinor && b.hasMinor) || (a.hasAdult && b.hasAdult))
+    /// Offers one row of scores to one heap row of A: SIMD threshold test
+    /// first, then the heap's own test, then the hard rules.
+    @inline(__always)
+    private func scanRow(_ row: UnsafeMutablePointer<Float>, count n: Int, heapRow: Int, query qi: Int,
+                         candidates: UnsafePointer<Int32>, skipSelf: Bool) {
+        var thr = heapsA.threshold[heapRow]
+        var thrv = SIMD8<Float>(repeating: thr)
+        var j = 0
+        while j < n {
+            let lanes = min(8, n - j)
+            if lanes == 8 {
+                let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                if !any(v .>= thrv) { j += 8; continue }
+            }
+            for c in j ..< j + lanes where row[c] >= thr {
+                let ci = Int(candidates[c])
+                if skipSelf && ci == qi { continue }
+                let micro = Int32((Double(row[c]) * 1_000_000).rounded())
+                let key = TopKHeaps.key(micro: max(micro, 0), index: Int32(ci))
+                guard heapsA.wouldAccept(heapRow, key), rules.allows(qi, ci) else { continue }
+                heapsA.offer(heapRow, key)
+                thr = heapsA.threshold[heapRow]
+                thrv = SIMD8<Float>(repeating: thr)
+            }
+            j += lanes
+        }
     }
 }
 
 /// Fixed slots of k candidates per profile, written by disjoint workers.
 ///
-/// The one shared mutable structure of the engine: each query row belongs to
-/// exactly one work unit, so no two threads ever write the same slot.
+/// Each profile's slot is written by exactly one worker, so no two threads
+/// ever write the same memory.
 final class ResultSlots: @unchecked Sendable {
     let k: Int
     let profiles: Int

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KindredPipeline
+import KindredSimilarity
 
 /// The `kindred` command line: argument parsing only; all work is library code.
 @main
@@ -35,11 +36,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Fail the run if any row is rejected.") var strict = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "No progress lines on standard error.") var quiet = false
+    @Option(help: "Similarity kernel: hybrid (default), dense or sparse. Results are identical.") var kernel = "hybrid"
 
     func validate() throws {
         if db == nil && json == nil { throw ValidationError("give --db, --json or both") }
         if let topK, !(1 ... 1000).contains(topK) { throw ValidationError("--top-k must be between 1 and 1000") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if ColumnSplit.Kernel(rawValue: kernel) == nil { throw ValidationError("--kernel must be hybrid, dense or sparse") }
     }
 
     func run() throws {
@@ -47,6 +50,7 @@ struct Run: ParsableCommand {
                                    config: inputs.config, database: db, json: json)
         o.topK = topK
         o.strict = strict
+        o.kernel = ColumnSplit.Kernel(rawValue: kernel)!
         if let threads { o.threads = threads }
         do {
             let result = try NightlyRun.run(o, log: Log(quiet: quiet))
@@ -115,10 +119,21 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option var seed: UInt64 = 1
     @Option(help: "Timed repeats; the best is reported.") var repeats = 3
+    @Option(help: "Kernel: hybrid, dense, sparse or all.") var kernel = "all"
+    @Option(help: "Rows per block (tiles are block x block).") var block = 512
+
+    func validate() throws {
+        if kernel != "all" && ColumnSplit.Kernel(rawValue: kernel) == nil {
+            throw ValidationError("--kernel must be hybrid, dense, sparse or all")
+        }
+        if count < 2 || repeats < 1 || !(8 ... 65536).contains(block) { throw ValidationError("check --count, --repeats and --block") }
+    }
 
     func run() throws {
-        let o = Bench.Options(count: count, vocabulary: vocabulary, tagsPerPerson: tagsPerPerson, topK: topK,
+        var o = Bench.Options(count: count, vocabulary: vocabulary, tagsPerPerson: tagsPerPerson, topK: topK,
                               threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed, repeats: repeats)
+        o.kernels = kernel == "all" ? ColumnSplit.Kernel.allCases : [ColumnSplit.Kernel(rawValue: kernel)!]
+        o.block = block
         do {
             for line in try Bench.run(o, log: Log()) { print(line) }
         } catch {

@@ -6,11 +6,11 @@ import KindredVectorize
 /// The similarity core against a naive double-precision O(N²) reference.
 @Suite struct SimilarityTests {
     static func rank(_ d: Dataset, weights: BlockWeights = .defaults, k: Int, threads: Int = 2,
-                     queryBlock: Int = 256, candidateBlock: Int = 2048) -> RankedMatches {
+                     block: Int = 512, kernel: ColumnSplit.Kernel = .hybrid) -> RankedMatches {
         let f = Vectorizer.build(d, weights: weights)
         var o = SimilarityEngine.Options(topK: k, threads: threads)
-        o.queryBlock = queryBlock
-        o.candidateBlock = candidateBlock
+        o.block = block
+        o.kernel = kernel
         return SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: o).0
     }
 
@@ -56,16 +56,48 @@ import KindredVectorize
     @Test func smallBlocksExerciseEdgesAndSkippingWithTheSameResult() {
         let d = TestSupport.randomDataset(seed: 21, count: 400, languages: ["en", "es", "fr", "de", "ar", "zh"])
         let big = Self.rank(d, k: 6)
-        let small = Self.rank(d, k: 6, queryBlock: 7, candidateBlock: 13)
+        let small = Self.rank(d, k: 6, block: 13)
         #expect(big == small)
         Self.checkAgainstReference(d, small, weights: .defaults, k: 6)
     }
 
+    @Test(arguments: [ColumnSplit.Kernel.dense, .sparse, .hybrid], [8, 64, 4096])
+    func everyKernelAndBlockSizeGivesTheReferenceResult(kernel: ColumnSplit.Kernel, block: Int) {
+        let d = TestSupport.randomDataset(seed: 77, count: 350, vocabulary: 30)
+        let m = Self.rank(d, k: 8, block: block, kernel: kernel)
+        #expect(m == Self.rank(d, k: 8))
+        Self.checkAgainstReference(d, m, weights: .defaults, k: 8)
+    }
+
+    @Test func sameRoleTaskRanksSeekersAmongSeekersUnderTheGroupRules() {
+        let d = TestSupport.randomDataset(seed: 88, count: 300)
+        let f = Vectorizer.build(d, weights: .defaults)
+        var o = SimilarityEngine.Options(topK: 6, threads: 2)
+        o.block = 16
+        let (results, _) = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d),
+                                                 tasks: [.init(.seeker, .seeker, k: 6)], options: o)
+        let ref = TestSupport.ReferenceScorer(d, weights: .defaults)
+        let excluded = Set(d.exclusions.map(\.key))
+        for i in d.profiles.indices where d.profiles[i].role == .seeker && d.profiles[i].active {
+            var all: [(Int, Int32)] = []
+            for j in d.profiles.indices where j != i {
+                let v = HardRules.violation(d.profiles[i], d.profiles[j], sameIndex: false,
+                                            excluded: excluded.contains(ExclusionPair(Int32(i), Int32(j)).key), context: .grouping)
+                let s = Score(ref.score(i, j))
+                if v == nil && s.micro > 0 { all.append((j, s.micro)) }
+            }
+            all.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            let got = results[0].forward.candidates(of: i).map { (Int($0.index), $0.score.micro) }
+            #expect(got.count == min(6, all.count))
+            for (g, e) in zip(got, all) { #expect(abs(g.1 - e.1) <= 10, "seeker \(i)") }
+        }
+    }
+
     @Test func resultsDoNotDependOnThreadCount() {
         let d = TestSupport.randomDataset(seed: 31, count: 500)
-        let one = Self.rank(d, k: 10, threads: 1, queryBlock: 32, candidateBlock: 64)
-        let two = Self.rank(d, k: 10, threads: 2, queryBlock: 32, candidateBlock: 64)
-        let four = Self.rank(d, k: 10, threads: 4, queryBlock: 32, candidateBlock: 64)
+        let one = Self.rank(d, k: 10, threads: 1, block: 32)
+        let two = Self.rank(d, k: 10, threads: 2, block: 32)
+        let four = Self.rank(d, k: 10, threads: 4, block: 32)
         #expect(one == two)
         #expect(one == four)
     }
@@ -76,7 +108,7 @@ import KindredVectorize
             .sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         let tags = Array(repeating: [TagWeight(tag: 0, weight: 1)], count: 30)
         let d = Dataset(profiles: ps, tags: tags, tagNames: ["grief"], exclusions: [])
-        let m = Self.rank(d, k: 5, queryBlock: 4, candidateBlock: 8)
+        let m = Self.rank(d, k: 5, block: 8)
         #expect(m.candidates(of: 0).map { ps[Int($0.index)].id } == ["x01", "x02", "x03", "x04", "x05"])
         #expect(m.candidates(of: 29).map { ps[Int($0.index)].id } == ["x00", "x01", "x02", "x03", "x04"])
         // Default weights: only the tag block (0.7) is present, and it is identical.

@@ -8,17 +8,7 @@ that reference. Written from the contract alone: it shares no code with the engi
 
 Exit status: 0 when every check passes, 1 when any fails, 2 on usage errors.
 """
-import argparse
-import ctypes
-import csv
-import itertools
-import json
-import math
-import random
-import re
-import sqlite3
-import sys
-import tomllib
+import argparse, csv, itertools, json, math, random, re, sqlite3, sys, tomllib  # noqa: E401
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -35,9 +25,7 @@ ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}\Z")
 ACTIVE = {"": True, "true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 # Age kernel max(0, 1 - |band distance| / 3); index 7 = unknown band, always 0.
 AGE_K = np.zeros((8, 8))
-for _a in range(7):
-    for _b in range(7):
-        AGE_K[_a, _b] = max(0.0, 1.0 - abs(_a - _b) / 3.0)
+AGE_K[:7, :7] = np.maximum(0.0, 1.0 - np.abs(np.subtract.outer(np.arange(7), np.arange(7))) / 3.0)
 
 
 def fold(s):
@@ -72,12 +60,10 @@ def load_profiles(path):
         if (not ID_RE.match(pid) or pid in out or role not in ROLES or not langs
                 or (age and age not in AGE_BANDS) or pref not in ("any", "same") or active is None):
             continue
-        cap = 1
-        if role == "supporter" and (r.get("capacity") or "").strip():
-            c = r["capacity"].strip()
-            if not re.fullmatch(r"[0-9]+", c) or int(c) > 1000:
-                continue
-            cap = int(c)
+        cap = (r.get("capacity") or "").strip() if role == "supporter" else ""
+        if cap and (not re.fullmatch(r"[0-9]+", cap) or int(cap) > 1000):
+            continue
+        cap = int(cap) if cap else 1
         out[pid] = dict(role=role, langs=langs, age=age, region=fold(r.get("region")),
                         avail={fold(x) for x in (r.get("availability") or "").split(";")} - {""},
                         gender=fold(r.get("gender")), same=pref == "same", cap=cap, active=active)
@@ -213,10 +199,12 @@ class Reference:
         s += w["age"] * AGE_K[self.band[I], self.band[J]]
         return s + w["region"] * ((self.region[I] == self.region[J]) & (self.region[I] >= 0))
 
-    def allowed(self, i, j):
-        """True when every hard rule of contract section 3 allows pairing i and j."""
+    def allowed(self, i, j, group=False):
+        """True when every hard rule of contract section 3 allows pairing i and j (or,
+        with group=True, putting them in one group: two peers or two seekers)."""
         same_ok = self.gender[i] >= 0 and self.gender[i] == self.gender[j]
-        return bool(i != j and ROLE_OK[self.role[i], self.role[j]] and self.langs[i] & self.langs[j]
+        roles_ok = self.role[i] == self.role[j] != 1 if group else ROLE_OK[self.role[i], self.role[j]]
+        return bool(i != j and roles_ok and self.langs[i] & self.langs[j]
                     and self.u18[i] == self.u18[j] and (same_ok or not (self.same[i] or self.same[j]))
                     and j not in self.excl.get(i, ()))
 
@@ -225,7 +213,7 @@ class Report:
     """Counts failures and warnings by kind and keeps a few id-only examples."""
 
     def __init__(self):
-        self.fails, self.warns, self.examples, self.max_err = Counter(), Counter(), [], 0.0
+        self.fails, self.warns, self.examples, self.max_err, self.identical = Counter(), Counter(), [], 0.0, 0
 
     def fail(self, kind, *detail):
         self.fails[kind] += 1
@@ -295,6 +283,8 @@ def compare_row(ref, pid, eng, R, elig, pos, cols, bounds, k, ranked_out, rep):
         if abs(score - R[top[r]]) > TOL:
             rep.fail("rank_score", pid, f"rank {r + 1}", cid, ref.ids[cols[top[r]]])
             break
+    if [c for c, _ in eng] == [ref.ids[cols[j]] for j in top]:
+        rep.identical += 1
     must = {ref.ids[cols[j]] for j in top if R[j] > R[top[-1]] + TOL}  # (c) clear winners
     missing = must - {c for c, _ in eng}
     if missing:
@@ -400,7 +390,7 @@ def check_groups(ref, groups, gmin, gmax, unmatched, rep):
                 rep.fail("profile_in_two_groups", m)
             seen.add(m)
         pairs = list(itertools.combinations(idx, 2))
-        if any(not ref.allowed(i, j) for i, j in pairs):
+        if any(not ref.allowed(i, j, group=True) for i, j in pairs):
             rep.fail("group_hard_rule", f"group {gid}")
         if pairs:
             coh = float(np.mean(rnd(ref.pair_scores(*zip(*pairs)))))
@@ -438,22 +428,16 @@ def check_db(path, data, rep):
 def main(argv=None):
     """Parse arguments, run every check, print the report; exit 1 on any failure."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--profiles", required=True)
-    ap.add_argument("--tags", required=True)
-    ap.add_argument("--exclusions")
-    ap.add_argument("--config")
-    ap.add_argument("--json", required=True, help="the engine's JSON export")
-    ap.add_argument("--db", help="the engine's SQLite export (newest run is checked)")
+    for name, req, hlp in [("--profiles", True, "profiles.csv"), ("--tags", True, "tags.csv"),
+                           ("--exclusions", False, "exclusions.csv"), ("--config", False, "TOML config"),
+                           ("--json", True, "the engine's JSON export"),
+                           ("--db", False, "the engine's SQLite export (its newest run is checked)")]:
+        ap.add_argument(name, required=req, help=hlp)
     ap.add_argument("--top-k", type=int, help="K (default: config top_k, else 10)")
     ap.add_argument("--sample", type=int, help="check the rankings of N random active profiles only")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--block", type=int, default=0, help="query rows per block (default: about 32 MB per array)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
+    ap.add_argument("--block", type=int, default=0, help="query rows per block (default: ~32 MB arrays)")
     args = ap.parse_args(argv)
-    try:  # glibc: keep freed blocks mapped, so each row block does not page-fault its arrays anew
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-1, 1 << 34), libc.mallopt(-3, 1 << 25)   # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
 
     weights, cfg_k, gmin, gmax = load_config(args.config)
     k = args.top_k or cfg_k
@@ -478,6 +462,7 @@ def main(argv=None):
     print("weights: " + ", ".join(f"{b}={w:.4g}" for b, w in weights.items()))
     print(f"engine: {sum(map(len, matches.values()))} match rows, {len(data['assignments'])} assignments, "
           f"{len(data['groups'])} groups" + (f"; db run {run} compared" if run is not None else ""))
+    print(f"lists identical to the reference (ids and order): {rep.identical}")
     print(f"max score error: {rep.max_err:.3g} (tolerance {TOL:g})")
     print(f"blocking pairs: support {blocking['support']}, peer {blocking['peer']}")
     for kind, n in sorted(rep.warns.items()):

@@ -1,0 +1,115 @@
+import KindredCore
+import KindredVectorize
+
+/// The active profiles of one role, reordered for blocking, in the two forms
+/// the tile kernel reads: dense rows over the dense columns, and sparse rows
+/// plus a per-block inverted index over the sparse columns.
+///
+/// Rows are ordered by (minor, language mask, index), so that a block of rows
+/// mostly speaks one set of languages and is all minors or all adults; a pair
+/// of blocks that can hold no allowed pair is then skipped outright.
+///
+/// - Complexity: O(n log n + nnz) to build; memory O(n · dDense + nnz +
+///   blocks · dSparse).
+struct RowClass: Sendable {
+    /// Profile index of each row, in class order.
+    let rows: [Int32]
+    let block: Int
+    /// Row-major `rows.count × denseCount`.
+    let dense: [Float]
+    /// Sparse rows (CSR over sparse column indices).
+    let rowStart: [Int32]
+    let rowColumn: [Int32]
+    let rowValue: [Float]
+    /// Per block, per sparse column: postings (position in block, value).
+    /// Block b, column t: `postingStart[b * (sparseCount + 1) + t] ..< [... + t + 1]`.
+    let postingStart: [Int32]
+    let postingPosition: [UInt16]
+    let postingValue: [Float]
+    let blockMasks: [BlockMask]
+
+    var blockCount: Int { blockMasks.count }
+    func blockRange(_ b: Int) -> Range<Int> { b * block ..< min(rows.count, (b + 1) * block) }
+
+    init(members: [Int32], features: FeatureSpace, split: ColumnSplit, rules: CompiledRules, block: Int) {
+        precondition(block <= Int(UInt16.max) + 1)
+        self.block = block
+        let rows = members.sorted { a, b in
+            let fa = rules.flags[Int(a)] & CompiledRules.minorFlag, fb = rules.flags[Int(b)] & CompiledRules.minorFlag
+            if fa != fb { return fa < fb }
+            let ma = rules.languageMask[Int(a)], mb = rules.languageMask[Int(b)]
+            if ma != mb { return ma < mb }
+            return a < b
+        }
+        self.rows = rows
+        let dd = split.denseCount, ds = split.sparseCount
+        var dense = [Float](repeating: 0, count: rows.count * dd)
+        var rowStart: [Int32] = [0]
+        var rowColumn: [Int32] = [], rowValue: [Float] = []
+        for (r, p) in rows.enumerated() {
+            for k in features.rowOffsets[Int(p)] ..< features.rowOffsets[Int(p) + 1] {
+                let c = Int(features.columns[k])
+                let v = Float(features.values[k])
+                if split.denseIndex[c] >= 0 {
+                    dense[r * dd + Int(split.denseIndex[c])] = v
+                } else {
+                    rowColumn.append(split.sparseIndex[c])
+                    rowValue.append(v)
+                }
+            }
+            rowStart.append(Int32(rowColumn.count))
+        }
+        self.dense = dense
+        self.rowStart = rowStart
+        self.rowColumn = rowColumn
+        self.rowValue = rowValue
+
+        // Per-block inverted index, by counting sort over (block, column).
+        let blocks = (rows.count + block - 1) / block
+        var start = [Int32](repeating: 0, count: blocks * (ds + 1) + 1)
+        for r in rows.indices {
+            let b = r / block
+            for k in Int(rowStart[r]) ..< Int(rowStart[r + 1]) { start[b * (ds + 1) + Int(rowColumn[k]) + 1] += 1 }
+        }
+        for i in 1 ..< start.count { start[i] += start[i - 1] }
+        var fill = start
+        var position = [UInt16](repeating: 0, count: rowColumn.count)
+        var value = [Float](repeating: 0, count: rowColumn.count)
+        for r in rows.indices {
+            let b = r / block
+            for k in Int(rowStart[r]) ..< Int(rowStart[r + 1]) {
+                let slot = b * (ds + 1) + Int(rowColumn[k])
+                let at = Int(fill[slot])
+                position[at] = UInt16(r - b * block)
+                value[at] = rowValue[k]
+                fill[slot] += 1
+            }
+        }
+        postingStart = start
+        postingPosition = position
+        postingValue = value
+        blockMasks = (0 ..< blocks).map { b in
+            BlockMask(rows: rows[b * block ..< min(rows.count, (b + 1) * block)], rules: rules)
+        }
+    }
+}
+
+/// What a block of rows can possibly pair with: the union of its languages and
+/// whether it holds minors and adults. Two blocks with nothing in common in
+/// either respect cannot hold an allowed pair, so their product is skipped.
+struct BlockMask: Sendable {
+    var languages: UInt64 = 0
+    var hasMinor = false
+    var hasAdult = false
+
+    init(rows: ArraySlice<Int32>, rules: CompiledRules) {
+        for r in rows {
+            languages |= rules.languageMask[Int(r)]
+            if rules.flags[Int(r)] & CompiledRules.minorFlag != 0 { hasMinor = true } else { hasAdult = true }
+        }
+    }
+
+    static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {
+        a.languages & b.languages != 0 && ((a.hasMinor && b.hasMinor) || (a.hasAdult && b.hasAdult))
+    }
+}
