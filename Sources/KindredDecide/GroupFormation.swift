@@ -22,8 +22,10 @@ import KindredCore
 /// the true mean pairwise score. Deterministic: every choice breaks ties by
 /// profile index (= id order).
 ///
-/// - Complexity: O(n · k · g) score evaluations for n people, k neighbours per
-///   person and groups of at most g.
+/// - Complexity: O(n · k · g²) score evaluations in the worst case, for n
+///   people, k neighbours per person and groups of at most g (each of a
+///   group's g members brings up to k candidates, each scored against up to g
+///   members); typically far less, as most candidates are shared.
 public struct GroupFormation {
     public struct Settings: Sendable {
         public var groupMin: Int

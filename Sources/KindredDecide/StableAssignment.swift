@@ -9,7 +9,8 @@ import KindredCore
 /// blocks: it is never true that a seeker is unassigned or holds a lower score
 /// while the supporter has room or holds a lower-scored seeker (contract §4).
 ///
-/// - Complexity: O(E log C) for E graph edges and capacity C.
+/// - Complexity: O(E · C) for E graph edges and largest capacity C (a full
+///   supporter's held seekers are scanned for the worst; capacities are small).
 public enum StableAssignment {
     public static func assign(profiles: [Profile], graph: CandidateGraph) -> [Assignment] {
         // Each supporter's held seekers; the worst is found by a scan, capacities are small.

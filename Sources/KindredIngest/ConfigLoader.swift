@@ -13,7 +13,9 @@ public enum ConfigLoader {
         var table = ""
         var seen = Set<String>()
         var weights: [String: Double]?
-        for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end at LF or CRLF ("\r\n" is one Character in Swift); a BOM is ignored.
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        for (n, rawLine) in body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let lineNumber = n + 1
             let line = stripComment(String(rawLine))
             let trimmed = TextNormalization.trimmed(line)
@@ -35,6 +37,9 @@ public enum ConfigLoader {
             guard let eq = trimmed.firstIndex(of: "=") else { throw fail("expected 'key = value'") }
             let key = TextNormalization.trimmed(String(trimmed[..<eq]))
             let valueText = TextNormalization.trimmed(String(trimmed[trimmed.index(after: eq)...]))
+            guard !key.contains("."), !key.contains("\""), !key.isEmpty else {
+                throw fail("keys are plain names: put block weights in a [weights] table")
+            }
             let path = table.isEmpty ? key : "\(table).\(key)"
             guard seen.insert(path).inserted else { throw fail("key '\(path)' is set twice") }
             let value = try parseValue(valueText, fail: fail)

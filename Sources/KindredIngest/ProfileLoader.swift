@@ -30,10 +30,13 @@ enum ProfileLoader {
                     reject("id", id.isEmpty ? "id is empty" : "id must be 1-64 characters from A-Z a-z 0-9 . _ : -")
                     continue
                 }
+                // The later of two rows with one id is the reject, whether or not
+                // the earlier row was valid (contract §1).
                 if let first = firstLine[id] {
-                    reject("id", "duplicate id (first defined on line \(first); the earlier row is kept)")
+                    reject("id", "duplicate id (first used on line \(first))")
                     continue
                 }
+                firstLine[id] = line
                 guard let role = Role(parsing: table.value("role")) else {
                     reject("role", "unknown role: expected peer, supporter or seeker")
                     continue
@@ -89,7 +92,6 @@ enum ProfileLoader {
                 }
                 let region = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("region")))
                 let gender = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender")))
-                firstLine[id] = line
                 profiles.append(Profile(
                     id: id, role: role, languages: languages, ageBand: ageBand,
                     availability: TextNormalization.tokenList(table.value("availability")),

@@ -225,7 +225,12 @@ public enum SimilarityEngine {
                                features: FeatureSpace, threads: Int) -> RankedMatches {
         let slots = ResultSlots(profiles: profiles, k: k)
         let chunk = 4096
-        DispatchQueue.concurrentPerform(iterations: max(1, (rows.count + chunk - 1) / chunk)) { c in
+        let chunks = (rows.count + chunk - 1) / chunk
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { _ in
+            while true {
+            let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if c >= chunks { break }
             for r in c * chunk ..< min(rows.count, (c + 1) * chunk) {
                 let qi = Int(rows[r])
                 var list: [Candidate] = []
@@ -237,6 +242,7 @@ public enum SimilarityEngine {
                 }
                 list.sort(by: Candidate.ranksBefore)
                 slots.store(profile: qi, list.prefix(k))
+            }
             }
         }
         return slots.collect()

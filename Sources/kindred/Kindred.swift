@@ -127,6 +127,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--kernel must be hybrid, dense, sparse or all")
         }
         if count < 2 || repeats < 1 || !(8 ... 65536).contains(block) { throw ValidationError("check --count, --repeats and --block") }
+        if !(1 ... 1000).contains(topK) { throw ValidationError("--top-k must be between 1 and 1000") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if vocabulary < 1 || !(tagsPerPerson >= 1) { throw ValidationError("check --vocabulary and --tags-per-person") }
     }
 
     func run() throws {

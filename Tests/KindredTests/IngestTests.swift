@@ -61,6 +61,13 @@ import KindredCore
         #expect(d.rejects.first?.reason.contains("line 2") == true)
     }
 
+    @Test func laterRowOfAnIdIsRejectedEvenWhenTheEarlierWasInvalid() throws {
+        let d = try TestSupport.load(profiles: header + "a,mentor,en,,,,,\na,peer,en,,,,,\nb,peer,en,,,,,\n", tags: "profile_id,tag\n")
+        #expect(d.profiles.map(\.id) == ["b"])
+        #expect(d.rejects.map(\.line) == [2, 3])
+        #expect(d.rejects.map(\.column) == ["role", "id"])
+    }
+
     @Test func wrongFieldCountIsARowReject() throws {
         let d = try TestSupport.load(profiles: header + "a,peer,en,,,,,,extra\nb,peer,en,,,,,\n", tags: "profile_id,tag\n")
         #expect(d.profiles.map(\.id) == ["b"])
@@ -178,8 +185,14 @@ import KindredCore
         #expect(c.weights == BlockWeights(tags: 0.75, availability: 0, age: 0.25, region: 0))
     }
 
+    @Test func crlfBOMAndCommentsAreAccepted() throws {
+        let c = try ConfigLoader.parse("\u{FEFF}top_k = 7\r\n# note\r\n[weights]\r\ntags = 1\r\n", file: "k.toml")
+        #expect(c.topK == 7)
+        #expect(c.weights == BlockWeights(tags: 1, availability: 0, age: 0, region: 0))
+    }
+
     @Test(arguments: [
-        ("colour = 1", 1), ("top_k = 0", 1), ("top_k = \"ten\"", 1), ("\n[weights]\ntags = -1", 3),
+        ("weights.tags = 1", 1), ("colour = 1", 1), ("top_k = 0", 1), ("top_k = \"ten\"", 1), ("\n[weights]\ntags = -1", 3),
         ("[weights]\ntags = 0", nil), ("[weighs]\ntags = 1", 1), ("top_k = 5\ntop_k = 6", 2),
         ("[assignment]\nmode = \"random\"", 2), ("group_min = 9\ngroup_max = 5", nil), ("top_k", 1),
         ("[weights]\ntags = nan", 2),

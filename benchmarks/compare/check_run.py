@@ -241,8 +241,9 @@ def top_k(R, elig, k):
 
 
 def check_rankings(ref, matches, unmatched, rows, k, rep, block):
-    """Checks (a)-(c) of the brief and the ranking-stage unmatched rows for the given
-    rows; rows of one role are scored in blocks against the columns of the roles they may meet."""
+    """Compare the engine's ranked lists (scores, lengths, ties) and ranking-stage unmatched
+    rows with the reference, for the given rows; rows of one role are scored in blocks
+    against the columns of the role they may meet."""
     ranked_out = {p for p, st in unmatched if st == "ranking"}
     for role in range(3):
         mine = [i for i in rows if ref.role[i] == role]
@@ -292,7 +293,7 @@ def compare_row(ref, pid, eng, R, elig, pos, cols, bounds, k, ranked_out, rep):
 
 
 def check_match_lists(ref, matches, rep):
-    """(d) hard rules for every engine pair, list order and duplicates; returns the
+    """Hard rules for every exported pair, list order and duplicates; returns the
     candidate graph {frozenset(pair): engine score}."""
     graph = {}
     for pid, eng in matches.items():
