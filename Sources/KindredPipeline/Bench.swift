@@ -59,9 +59,10 @@ public enum Bench {
                 best = min(best, seconds)
                 stats = s
             }
-            lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d), %.3g pairs/s, %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits/s",
+            lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d), %.3g pairs/s, %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits/s, %.2f%% of scores passed the threshold",
                                 kernel.rawValue, best, o.repeats, stats.pairsScored / best, stats.denseColumns,
-                                stats.sparseColumns, stats.flops / best / 1e9, stats.sparseHits / best))
+                                stats.sparseColumns, stats.flops / best / 1e9, stats.sparseHits / best,
+                                100 * stats.passedThreshold / max(1, stats.pairsScored)))
             if stats.denseColumns > 0 {
                 let plain = plainSGEMM(m: o.block, n: o.block, k: stats.denseColumns, threads: o.threads, seconds: 1.0)
                 lines.append(String(format: "  plain sgemm, same tile shape (%d x %d x %d) on %d threads: %.1f GFLOP/s; fused core reaches %.0f%% of it",

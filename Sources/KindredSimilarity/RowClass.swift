@@ -5,9 +5,10 @@ import KindredVectorize
 /// the tile kernel reads: dense rows over the dense columns, and sparse rows
 /// plus a per-block inverted index over the sparse columns.
 ///
-/// Rows are ordered by (minor, language mask, index), so that a block of rows
-/// mostly speaks one set of languages and is all minors or all adults; a pair
-/// of blocks that can hold no allowed pair is then skipped outright.
+/// Rows are ordered by (minor, language mask, strongest feature, index), so
+/// that a block of rows mostly speaks one set of languages and is all minors
+/// or all adults (a pair of blocks that can hold no allowed pair is then
+/// skipped outright), and similar people share blocks.
 ///
 /// - Complexity: O(n log n + nnz) to build; memory O(n · dDense + nnz +
 ///   blocks · dSparse).
@@ -34,11 +35,24 @@ struct RowClass: Sendable {
     init(members: [Int32], features: FeatureSpace, split: ColumnSplit, rules: CompiledRules, block: Int) {
         precondition(block <= Int(UInt16.max) + 1)
         self.block = block
+        // Within a language group, rows sharing their strongest feature sit
+        // together, so a block's own tile (computed first) holds many of each
+        // row's best candidates and the thresholds rise early.
+        var strongest: [Int32: Int32] = [:]
+        for p in members {
+            var best: (Int32, Double) = (-1, 0)
+            for k in features.rowOffsets[Int(p)] ..< features.rowOffsets[Int(p) + 1] where features.values[k] > best.1 {
+                best = (features.columns[k], features.values[k])
+            }
+            strongest[p] = best.0
+        }
         let rows = members.sorted { a, b in
             let fa = rules.flags[Int(a)] & CompiledRules.minorFlag, fb = rules.flags[Int(b)] & CompiledRules.minorFlag
             if fa != fb { return fa < fb }
             let ma = rules.languageMask[Int(a)], mb = rules.languageMask[Int(b)]
             if ma != mb { return ma < mb }
+            let sa = strongest[a]!, sb = strongest[b]!
+            if sa != sb { return sa < sb }
             return a < b
         }
         self.rows = rows
@@ -107,6 +121,13 @@ struct BlockMask: Sendable {
             languages |= rules.languageMask[Int(r)]
             if rules.flags[Int(r)] & CompiledRules.minorFlag != 0 { hasMinor = true } else { hasAdult = true }
         }
+    }
+
+    /// Whether profile `p` could pair with someone in this block.
+    @inline(__always)
+    func admits(_ p: Int, _ rules: CompiledRules) -> Bool {
+        let minor = rules.flags[p] & CompiledRules.minorFlag != 0
+        return rules.languageMask[p] & languages != 0 && (minor ? hasMinor : hasAdult)
     }
 
     static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {

@@ -1,4 +1,7 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import KindredCore
 import KindredVectorize
@@ -93,6 +96,8 @@ public enum SimilarityEngine {
         public var sparseHits: Double = 0
         public var blocksSkipped = 0
         public var blocksComputed = 0
+        /// Scores that passed the SIMD threshold test (and reached the rules).
+        public var passedThreshold: Double = 0
         public var denseColumns = 0
         public var sparseColumns = 0
 
@@ -105,6 +110,7 @@ public enum SimilarityEngine {
             s.sparseHits += b.sparseHits
             s.blocksSkipped += b.blocksSkipped
             s.blocksComputed += b.blocksComputed
+            s.passedThreshold += b.passedThreshold
             s.denseColumns = max(a.denseColumns, b.denseColumns)
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
             return s
@@ -185,7 +191,11 @@ public enum SimilarityEngine {
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * block)
-            defer { tile.deallocate() }
+            let localThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
+            defer {
+                tile.deallocate()
+                localThreshold.deallocate()
+            }
             while true {
                 let u = nextUnit.wrappingAdd(1, ordering: .relaxed).oldValue
                 if u >= frozenUnits.count { break }
@@ -193,7 +203,7 @@ public enum SimilarityEngine {
                 let task = tasks[unit.task]
                 TileKernel(a: frozenClasses[task.a]!, b: frozenClasses[task.b]!, symmetric: task.symmetric,
                            heapsA: frozenSides[unit.task].a, heapsB: frozenSides[unit.task].b,
-                           split: split, rules: rules, tile: tile)
+                           split: split, rules: rules, tile: tile, localThreshold: localThreshold)
                     .run(blockA: unit.a, blockB: unit.b, stats: &local)
                 let finished = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
                 if let progress { statsLock.withLock { _ in progress(finished, frozenUnits.count) } }
@@ -201,6 +211,18 @@ public enum SimilarityEngine {
             statsLock.withLock { $0 = $0 + local }
         }
 
+        if debugPasses {
+            for (t, side) in frozenSides.enumerated() {
+                for (name, h) in [("a", side.a), ("b", side.b)] {
+                    let n = name == "a" ? classes[tasks[t].a]!.rows.count : classes[tasks[t].b]!.rows.count
+                    var notFull = 0
+                    var thrs: [Float] = []
+                    for r in 0 ..< n { if !h.heaps.isFull(r) { notFull += 1 }; thrs.append(h.threshold[r]) }
+                    thrs.sort()
+                    print("task", t, name, "rows", n, "notFull", notFull, "thr p10/p50/p90", thrs[n / 10], thrs[n / 2], thrs[9 * n / 10])
+                }
+            }
+        }
         // Exact rescoring and the contract's order.
         let results = tasks.indices.map { t -> TaskResult in
             let task = tasks[t]
@@ -249,6 +271,8 @@ public enum SimilarityEngine {
     }
 }
 
+let debugPasses = getenv("KINDRED_DEBUG_PASSES") != nil
+
 /// One tile: scores of a block of class A against a block of class B, and
 /// the fused offers to both sides' heaps.
 struct TileKernel {
@@ -260,6 +284,8 @@ struct TileKernel {
     let split: ColumnSplit
     let rules: CompiledRules
     let tile: UnsafeMutablePointer<Float>
+    /// Scratch of `block` floats: this tile's per-column thresholds.
+    let localThreshold: UnsafeMutablePointer<Float>
 
     func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
         let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
@@ -311,19 +337,36 @@ struct TileKernel {
 
         // 3. Offers to A's rows (each tile row), under A's block lock.
         let diagonal = symmetric && blockA == blockB
+        var passed = 0
         heapsA.withBlock(blockA) {
             b.rows.withUnsafeBufferPointer { bRows in
                 let candidates = bRows.baseAddress! + rb.lowerBound
+                let bMask = b.blockMasks[blockB]
                 for r in 0 ..< m {
-                    scanRow(tile + r * n, count: n, heapRow: ra.lowerBound + r, query: Int(a.rows[ra.lowerBound + r]),
-                            candidates: candidates, skipSelf: diagonal)
+                    // A row that shares no language with the whole B block, or
+                    // is on the other side of the safeguarding line, has no
+                    // allowed candidate here: skip its scan.
+                    guard bMask.admits(Int(a.rows[ra.lowerBound + r]), rules) else { continue }
+                    passed += scanRow(tile + r * n, count: n, heapRow: ra.lowerBound + r, query: Int(a.rows[ra.lowerBound + r]),
+                                      candidates: candidates, skipSelf: diagonal)
                 }
             }
+        }
+        let forwardPassed = passed
+        defer {
+            stats.passedThreshold += Double(passed)
+            if debugPasses { print("tile", symmetric, blockA, blockB, m * n, forwardPassed, passed - forwardPassed) }
         }
         // 4. Offers to B's rows (each tile column), under B's block lock.
         guard !diagonal else { return }
         heapsB.withBlock(blockB) {
-            let thr = heapsB.threshold + rb.lowerBound
+            // Columns that cannot pair with anyone in the A block get an
+            // infinite threshold for this tile; the others track their row's.
+            let aMask = a.blockMasks[blockA]
+            let thr = localThreshold
+            for c in 0 ..< n {
+                thr[c] = aMask.admits(Int(b.rows[rb.lowerBound + c]), rules) ? heapsB.threshold[rb.lowerBound + c] : .infinity
+            }
             for r in 0 ..< m {
                 let row = tile + r * n
                 let ai = Int32(a.rows[ra.lowerBound + r])
@@ -336,12 +379,14 @@ struct TileKernel {
                         if !any(v .>= t) { j += 8; continue }
                     }
                     for c in j ..< j + lanes where row[c] >= thr[c] {
+                        passed += 1
                         let micro = Int32((Double(row[c]) * 1_000_000).rounded())
                         let key = TopKHeaps.key(micro: max(micro, 0), index: ai)
                         let heapRow = rb.lowerBound + c
                         guard heapsB.wouldAccept(heapRow, key),
                               rules.allows(Int(b.rows[heapRow]), Int(ai)) else { continue }
                         heapsB.offer(heapRow, key)
+                        thr[c] = heapsB.threshold[heapRow]
                     }
                     j += lanes
                 }
@@ -351,9 +396,11 @@ struct TileKernel {
 
     /// Offers one row of scores to one heap row of A: SIMD threshold test
     /// first, then the heap's own test, then the hard rules.
+    /// Returns how many scores passed the threshold test.
     @inline(__always)
     private func scanRow(_ row: UnsafeMutablePointer<Float>, count n: Int, heapRow: Int, query qi: Int,
-                         candidates: UnsafePointer<Int32>, skipSelf: Bool) {
+                         candidates: UnsafePointer<Int32>, skipSelf: Bool) -> Int {
+        var passed = 0
         var thr = heapsA.threshold[heapRow]
         var thrv = SIMD8<Float>(repeating: thr)
         var j = 0
@@ -364,6 +411,7 @@ struct TileKernel {
                 if !any(v .>= thrv) { j += 8; continue }
             }
             for c in j ..< j + lanes where row[c] >= thr {
+                passed += 1
                 let ci = Int(candidates[c])
                 if skipSelf && ci == qi { continue }
                 let micro = Int32((Double(row[c]) * 1_000_000).rounded())
@@ -375,6 +423,7 @@ struct TileKernel {
             }
             j += lanes
         }
+        return passed
     }
 }
 
