@@ -48,6 +48,13 @@ public struct RankedMatches: Sendable, Equatable {
         entries[offsets[i] ..< offsets[i + 1]]
     }
 
+    /// For each entry, the profile whose list it is in.
+    public func ownerOfEntries() -> [Int] {
+        var owner = [Int](repeating: 0, count: entries.count)
+        for i in 0 ..< profileCount { for e in offsets[i] ..< offsets[i + 1] { owner[e] = i } }
+        return owner
+    }
+
     /// Every list cut to its first `k` entries (exact top-k lists are
     /// prefix-consistent, so this is the top-k).
     public func truncated(to k: Int) -> RankedMatches {

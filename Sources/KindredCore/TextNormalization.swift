@@ -1,7 +1,18 @@
 /// String normalisation shared by ingestion and tests, with no Foundation.
 public enum TextNormalization {
+    /// ASCII white space: space, tab, LF, VT, FF, CR.
+    @inline(__always)
+    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09 ... 0x0D).contains(b) }
+
     /// Removes leading and trailing Unicode white space (including NBSP).
     public static func trimmed(_ s: String) -> String {
+        // ASCII fast path: most fields are plain ASCII and need no trimming.
+        let u = s.utf8
+        if let first = u.first, let last = u.last, first < 0x80, last < 0x80 {
+            if !isASCIISpace(first) && !isASCIISpace(last) { return s }
+        } else if u.isEmpty {
+            return s
+        }
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
@@ -18,6 +29,22 @@ public enum TextNormalization {
 
     /// Normalises a tag: trimmed, case-folded, runs of white space become one `-`.
     public static func normalizedTag(_ s: String) -> String {
+        // ASCII fast path: bytes, no Unicode property look-ups.
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            var out: [UInt8] = []
+            out.reserveCapacity(s.utf8.count)
+            var pendingSpace = false
+            for b in s.utf8 {
+                if isASCIISpace(b) {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.append(UInt8(ascii: "-")) }
+                    pendingSpace = false
+                    out.append((0x41 ... 0x5A).contains(b) ? b + 0x20 : b)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         let folded = caseFolded(trimmed(s))
         var out = String.UnicodeScalarView()
         var inSpace = false

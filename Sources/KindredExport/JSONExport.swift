@@ -55,7 +55,7 @@ public enum JSONExport {
                 if n > 0 { j.raw(",") }
                 j.raw("{"); j.key("id"); j.string(r.id(c.index))
                 j.raw(","); j.key("score"); j.score(c.score)
-                j.raw(","); j.key("shared_tags"); j.stringArray(r.sharedTags(i, Int(c.index)).map { tagNames[Int($0)] })
+                j.raw(","); j.key("shared_tags"); j.stringArray(r.sharedTags.of(list.startIndex + n).map { tagNames[Int($0)] })
                 j.raw("}")
             }
             j.raw("],"); j.key("profile_id"); j.string(r.dataset.profiles[i].id); j.raw("}")

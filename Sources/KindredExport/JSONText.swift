@@ -12,6 +12,12 @@ struct JSONText {
 
     mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape (ids, tags, codes almost always).
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): raw("\\\"")

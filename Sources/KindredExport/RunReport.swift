@@ -10,8 +10,8 @@ public struct RunReport: Sendable {
     public var inputSHA256: String
     public var dataset: Dataset
     public var matches: RankedMatches
-    /// Shared tags of a match row (profile, candidate), best first, as tag indices.
-    public var sharedTags: @Sendable (Int, Int) -> [Int32]
+    /// Shared tags of each match row, parallel to `matches.entries`.
+    public var sharedTags: SharedTags
     public var assignments: [Assignment]
     public var groups: [SupportGroup]
     /// All stages, sorted by profile id then stage.
@@ -21,7 +21,7 @@ public struct RunReport: Sendable {
 
     public init(startedAt: String, finishedAt: String, engineVersion: String, configJSON: String,
                 inputSHA256: String, dataset: Dataset, matches: RankedMatches,
-                sharedTags: @escaping @Sendable (Int, Int) -> [Int32], assignments: [Assignment],
+                sharedTags: SharedTags, assignments: [Assignment],
                 groups: [SupportGroup], unmatched: [Unmatched], metrics: [(name: String, value: Double)] = []) {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -42,4 +42,31 @@ public struct RunReport: Sendable {
     public var rejectedRows: Int { dataset.rejects.count }
 
     func id(_ i: Int32) -> String { dataset.profiles[Int(i)].id }
+}
+
+/// For each match row, its shared tags (tag indices, best first), in
+/// compressed form parallel to ``RankedMatches/entries``.
+public struct SharedTags: Sendable {
+    public var offsets: [Int]
+    public var tags: [Int32]
+
+    public init(offsets: [Int], tags: [Int32]) {
+        precondition(offsets.first == 0 && offsets.last == tags.count)
+        self.offsets = offsets
+        self.tags = tags
+    }
+
+    /// Builds the lists with `explain(row)` for each of `rows` entries.
+    public init(rows: Int, explain: (Int) -> [Int32]) {
+        var offsets = [0]
+        offsets.reserveCapacity(rows + 1)
+        var tags: [Int32] = []
+        for e in 0 ..< rows {
+            tags.append(contentsOf: explain(e))
+            offsets.append(tags.count)
+        }
+        self.init(offsets: offsets, tags: tags)
+    }
+
+    @inlinable public func of(_ entry: Int) -> ArraySlice<Int32> { tags[offsets[entry] ..< offsets[entry + 1]] }
 }

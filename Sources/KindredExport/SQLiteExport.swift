@@ -80,7 +80,7 @@ public enum SQLiteExport {
             let id = r.dataset.profiles[i].id
             for (rank, c) in list.enumerated() {
                 var tags = JSONText()
-                tags.stringArray(r.sharedTags(i, Int(c.index)).map { tagNames[Int($0)] })
+                tags.stringArray(r.sharedTags.of(list.startIndex + rank).map { tagNames[Int($0)] })
                 try match.bind(1, runID)
                 try match.bind(2, id)
                 try match.bind(3, rank + 1)

@@ -84,7 +84,7 @@ public enum NightlyRun {
             .merged(with: ranked[1].forward) { profiles[$0].role == .peer }
             .merged(with: ranked[1].backward) { profiles[$0].role != .supporter }
         let groupNeighbours = ranked[0].forward.merged(with: ranked[2].forward) { profiles[$0].role == .peer }
-        let diagnostics = RankingDiagnostics(dataset: dataset, features: features)
+        let diagnostics = RankingDiagnostics(dataset: dataset, rules: rules)
         var unmatched: [Unmatched] = []
         for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
             unmatched.append(Unmatched(profile: Int32(i), stage: .ranking, reason: diagnostics.reason(for: i)))
@@ -101,11 +101,15 @@ public enum NightlyRun {
 
         // Export.
         let sharedMax = config.sharedTagsMax
+        let owner = matches.ownerOfEntries()
+        let sharedTags = SharedTags(rows: matches.entries.count) { e in
+            features.sharedTagContributions(owner[e], Int(matches.entries[e].index)).prefix(sharedMax).map(\.tag)
+        }
         let report = RunReport(
             startedAt: Timestamp.iso8601(startedAt), finishedAt: Timestamp.iso8601(Date()),
             engineVersion: engineVersion, configJSON: ConfigJSON.render(config),
             inputSHA256: input.sha256, dataset: dataset, matches: matches,
-            sharedTags: { i, j in features.sharedTagContributions(i, j).prefix(sharedMax).map(\.tag) },
+            sharedTags: sharedTags,
             assignments: decisions.assignments, groups: decisions.groups, unmatched: unmatched,
             metrics: decisions.metrics)
         log.info("writing exports")

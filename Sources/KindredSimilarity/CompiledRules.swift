@@ -92,6 +92,19 @@ public struct CompiledRules: Sendable {
         return true
     }
 
+    /// Rule 3 alone.
+    public func shareLanguage(_ i: Int, _ j: Int) -> Bool {
+        let shared = languageMask[i] & languageMask[j]
+        if shared & ~CompiledRules.overflowBit != 0 { return true }
+        return shared != 0 && sharesRareLanguage(i, j)
+    }
+
+    /// Rule 5 alone.
+    public func genderAllows(_ i: Int, _ j: Int) -> Bool {
+        guard (flags[i] | flags[j]) & CompiledRules.sameGenderFlag != 0 else { return true }
+        return gender[i] != 0 && gender[i] == gender[j]
+    }
+
     /// Exact check for two profiles that both carry the overflow bit.
     @usableFromInline
     func sharesRareLanguage(_ i: Int, _ j: Int) -> Bool {

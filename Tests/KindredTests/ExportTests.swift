@@ -17,7 +17,8 @@ import KindredCore
                                       [Candidate(index: 3, score: Score(0.25))], [Candidate(index: 2, score: Score(0.25))]])
         return RunReport(
             startedAt: started, finishedAt: started, engineVersion: "test", configJSON: ConfigJSON.render(KindredConfig()),
-            inputSHA256: String(repeating: "0", count: 64), dataset: d, matches: m, sharedTags: { _, _ in [1, 0] },
+            inputSHA256: String(repeating: "0", count: 64), dataset: d, matches: m,
+            sharedTags: SharedTags(rows: m.entries.count) { _ in [1, 0] },
             assignments: [Assignment(kind: .support, profile: 0, partner: 1, score: Score(0.5))],
             groups: [SupportGroup(id: 1, kind: .peer, language: "en", members: [2, 3], cohesion: Score(0.25), theme: ["grief"],
                                   fit: [Score(0.25), Score(0.25)])],

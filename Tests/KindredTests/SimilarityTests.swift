@@ -149,7 +149,7 @@ import KindredVectorize
         let f = Vectorizer.build(d, weights: .defaults)
         let m = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: .init(topK: 5, threads: 1)).0
         let ids = m.candidates(of: 0).map(\.index)
-        return (ids, ids.isEmpty && a.active ? RankingDiagnostics(dataset: d, features: f).reason(for: 0) : nil)
+        return (ids, ids.isEmpty && a.active ? RankingDiagnostics(dataset: d, rules: CompiledRules(d)).reason(for: 0) : nil)
     }
 
     @Test func baselinePairMatches() {
@@ -207,6 +207,6 @@ import KindredVectorize
         let f = Vectorizer.build(d, weights: .defaults)
         let m = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: .init(topK: 5, threads: 1)).0
         #expect(m.candidates(of: 0).isEmpty)
-        #expect(RankingDiagnostics(dataset: d, features: f).reason(for: 0).contains("nothing in common"))
+        #expect(RankingDiagnostics(dataset: d, rules: CompiledRules(d)).reason(for: 0).contains("nothing in common"))
     }
 }

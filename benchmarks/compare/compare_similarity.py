@@ -125,14 +125,36 @@ def make_searcher(tool, C, threads):
     return search
 
 
-def rank_all(P, tool, k, keep, threads):
+def rank_chunk(P, search, pending, cols, n, k, keep):
+    """One tool call for query rows `pending` against `cols` with n candidates each, then the
+    hard-rule filter and the top-`keep` selection. Returns (done mask, (query, candidate, score))."""
+    q, c, s, exhaustive = search(P.X[pending], n)
+    gi, gj = pending[q], cols[c]
+    R = cr.rnd(s)
+    worst = np.full(len(pending), np.inf)
+    np.minimum.at(worst, q, R)
+    ok = allowed(P, gi, gj) & (R > 0)
+    q, gj, R, c = q[ok], gj[ok], R[ok], c[ok]
+    order = np.lexsort((c, -R, q))                             # row, score desc, id asc (cols are in id order)
+    q, gj, R = q[order], gj[order], R[order]
+    rank = np.arange(len(q)) - np.searchsorted(q, q)
+    count = np.bincount(q, minlength=len(pending))
+    kth = np.full(len(pending), -1.0)
+    kth[q[rank == k - 1]] = R[rank == k - 1]
+    done = exhaustive | ((count >= k) & (kth > worst))
+    sel = done[q] & (rank < keep)
+    return done, (pending[q[sel]], gj[sel], R[sel])
+
+
+def rank_all(P, tool, k, keep, threads, budget=8_000_000):
     """Top-k under the hard rules for every active profile, per role class (peers x peers, seekers x
     supporters, supporters x seekers). Each pending row asks the tool for n candidates (n = 4k first),
     drops those the hard rules forbid or whose rounded score is 0, and keeps the best `keep` by
     rounded score desc, then id. A row is final when the tool returned every candidate it has
     (exhaustive) or when >= k survive and the k-th rounded score beats the rounded score of the
     worst returned candidate (so nothing not returned can tie or beat it); other rows go again with
-    n x 8. Returns (query, candidate, rounded score) arrays of global indices and a log of rounds."""
+    n x 8. Rows go to the tool in chunks of about `budget` / n to bound memory. Returns (query,
+    candidate, rounded score) arrays of global indices, sorted by query then rank, and a log."""
     out, rounds = [], []
     for role in range(3):
         qrows = np.flatnonzero(P.role == role)
@@ -143,23 +165,12 @@ def rank_all(P, tool, k, keep, threads):
         pending, n = qrows, FIRST_N
         while len(pending):
             n = min(n, len(cols))
-            q, c, s, exhaustive = search(P.X[pending], n)
-            gi, gj = pending[q], cols[c]
-            R = cr.rnd(s)
-            worst = np.full(len(pending), np.inf)
-            np.minimum.at(worst, q, R)
-            ok = allowed(P, gi, gj) & (R > 0)
-            q, gj, R, c = q[ok], gj[ok], R[ok], c[ok]
-            order = np.lexsort((c, -R, q))                       # row, score desc, id asc (cols are in id order)
-            q, gj, R = q[order], gj[order], R[order]
-            rank = np.arange(len(q)) - np.searchsorted(q, q)
-            count = np.bincount(q, minlength=len(pending))
-            kth = np.full(len(pending), -1.0)
-            kth[q[rank == k - 1]] = R[rank == k - 1]
-            done = exhaustive | ((count >= k) & (kth > worst))
-            sel = done[q] & (rank < keep)
-            out.append((pending[q[sel]], gj[sel], R[sel]))
-            rounds.append(f"{['seeker', 'supporter', 'peer'][role]}: {len(pending)} rows at n={n}")
+            step = max(64, budget // n)
+            done = np.zeros(len(pending), bool)
+            for a in range(0, len(pending), step):
+                done[a:a + step], lists = rank_chunk(P, search, pending[a:a + step], cols, n, k, keep)
+                out.append(lists)
+            rounds.append(f"{['seeker', 'supporter', 'peer'][role]} {len(pending)} at n={n}")
             pending, n = pending[~done], n * GROWTH
     q, c, s = (np.concatenate(x) for x in zip(*out)) if out else (np.zeros(0, int),) * 3
     order = np.lexsort((c, -s, q))                              # by profile, then best first
@@ -267,7 +278,7 @@ def agreement(ref, kindred, ranked_out, sample, q, c, s):
     tool taking the reference's place: same length, score per rank within 1e-5, Kindred's candidates
     scored alike by the tool (the tool keeps its best 2k), clear winners (> k-th + 1e-5) in both.
     Returns (rows agreeing, rows id-for-id identical, examples of disagreements)."""
-    rep, good = cr.Report(), 0
+    rep, good, same = cr.Report(), 0, 0
     start = np.searchsorted(q, np.arange(len(ref.ids) + 1))
     for i in sample:
         cols = np.flatnonzero(cr.ROLE_OK[ref.role[i]][ref.role])
@@ -276,11 +287,24 @@ def agreement(ref, kindred, ranked_out, sample, q, c, s):
         R, elig = np.zeros(len(cols)), np.zeros(len(cols), bool)
         mine = slice(start[i], start[i + 1])
         R[pos[c[mine]]], elig[pos[c[mine]]] = s[mine], True
-        before = sum(rep.fails.values())
+        before, identical = sum(rep.fails.values()), rep.identical
         n = min(K, int(elig.sum()))
         cr.compare_row(ref, ref.ids[i], kindred.get(ref.ids[i]), R, elig, pos, cols, (n, n), K, ranked_out, rep)
         good += sum(rep.fails.values()) == before
-    return good, rep.identical, rep.examples
+        same += rep.identical > identical or (n == 0 and not kindred.get(ref.ids[i]))
+    return good, same, rep.examples
+
+
+def compare_exports(kindred_json, python_json):
+    """Share of profiles whose Python pipeline list has Kindred's ids and shared_tags in the same
+    order, and the largest score difference at equal ids."""
+    with open(kindred_json, encoding="utf-8") as f, open(python_json, encoding="utf-8") as g:
+        a, b = ({m["profile_id"]: m["candidates"] for m in json.load(h)["matches"]} for h in (f, g))
+    key = lambda lst: [(x["id"], x["shared_tags"]) for x in lst or []]  # noqa: E731
+    same = sum(key(a[p]) == key(b.get(p)) for p in a)
+    err = max((abs(x["score"] - y["score"]) for p in a for x, y in zip(a[p], b.get(p) or []) if x["id"] == y["id"]),
+              default=0.0)
+    return f"{100 * same / max(1, len(a)):.1f}% of lists identical to Kindred's (ids, shared_tags), max score diff {err:.1g}"
 
 
 def machine_info():
@@ -367,8 +391,10 @@ def run_shape(args, kindred, n, vocab, rows, notes):
         if rc == 0:
             st = json.loads(out.strip().splitlines()[-1])
             rows.append([shape, f"Python pipeline ({best}; matches only)", f"{wall:.2f}", f"{wall / run_wall:.1f}",
-                         f"{rss:.0f}", f"read+vectorise {st['read_vectorise']:.1f} s, rank {st['rank']:.1f} s, "
-                                       f"export {st['export']:.1f} s"])
+                         f"{rss:.0f}", compare_exports(f"{d}/k.json", f"{d}/py.json")])
+            notes.setdefault("pipeline", []).append(
+                f"{shape} Python pipeline ({best}): read + vectorise {st['read_vectorise']:.1f} s, rank "
+                f"{st['rank']:.1f} s, SQLite + JSON {st['export']:.1f} s, {st['rows']} match rows")
         else:
             rows.append([shape, f"Python pipeline ({best})", "timed out" if rc is None else "failed", "", "", ""])
     if not args.keep:
@@ -424,6 +450,8 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+    for line in notes.get("pipeline", []):
+        print(f"- {line}")
     print("\nFallback rounds (rows per class sent to the tool at each n):")
     for line in notes.get("rounds", []):
         print(f"- {line}")
