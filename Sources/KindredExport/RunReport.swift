@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import KindredCore
 
 /// Everything one run exports, in the form both writers read.
@@ -56,17 +58,44 @@ public struct SharedTags: Sendable {
         self.tags = tags
     }
 
-    /// Builds the lists with `explain(row)` for each of `rows` entries.
-    public init(rows: Int, explain: (Int) -> [Int32]) {
+    /// Builds the lists with `explain(row)` for each of `rows` entries, in
+    /// parallel chunks.
+    public init(rows: Int, explain: @Sendable (Int) -> [Int32]) {
+        let chunk = 16384
+        let chunks = (rows + chunk - 1) / chunk
+        let parts = ChunkResults(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var lists: [[Int32]] = []
+            for e in c * chunk ..< min(rows, (c + 1) * chunk) { lists.append(explain(e)) }
+            parts.set(c, lists)
+        }
         var offsets = [0]
         offsets.reserveCapacity(rows + 1)
         var tags: [Int32] = []
-        for e in 0 ..< rows {
-            tags.append(contentsOf: explain(e))
-            offsets.append(tags.count)
+        for c in 0 ..< chunks {
+            for list in parts.get(c) {
+                tags.append(contentsOf: list)
+                offsets.append(tags.count)
+            }
         }
         self.init(offsets: offsets, tags: tags)
     }
 
     @inlinable public func of(_ entry: Int) -> ArraySlice<Int32> { tags[offsets[entry] ..< offsets[entry + 1]] }
+}
+
+/// One slot per chunk, each written by exactly one worker.
+private final class ChunkResults: @unchecked Sendable {
+    private var slots: [[[Int32]]]
+    private let lock = NSLockLike()
+    init(count: Int) { slots = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ value: [[Int32]]) { lock.locked { slots[i] = value } }
+    func get(_ i: Int) -> [[Int32]] { slots[i] }
+}
+
+/// A minimal mutex for the chunk table (array writes are not thread-safe even
+/// for distinct indices, since the array's buffer is shared).
+private final class NSLockLike: @unchecked Sendable {
+    private let mutex = Mutex(())
+    func locked(_ body: () -> Void) { mutex.withLock { _ in body() } }
 }

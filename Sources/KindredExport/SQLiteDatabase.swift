@@ -80,6 +80,15 @@ final class SQLiteDatabase {
         func bind(_ i: Int32, _ value: Int) throws { try check(sqlite3_bind_int64(stmt, i, Int64(value))) }
         func bind(_ i: Int32, _ value: Int64) throws { try check(sqlite3_bind_int64(stmt, i, value)) }
         func bind(_ i: Int32, _ value: Double) throws { try check(sqlite3_bind_double(stmt, i, value)) }
+        /// Binds UTF-8 bytes as text (copied by SQLite).
+        func bind(_ i: Int32, bytes: [UInt8]) throws {
+            guard !bytes.isEmpty else { return try check(sqlite3_bind_text(stmt, i, "", 0, SQLITE_TRANSIENT)) }
+            try bytes.withUnsafeBufferPointer { b in
+                try check(sqlite3_bind_text(stmt, i, UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                            Int32(b.count), SQLITE_TRANSIENT))
+            }
+        }
+
         func bind(_ i: Int32, _ value: String?) throws {
             guard let value else { return try check(sqlite3_bind_null(stmt, i)) }
             try check(sqlite3_bind_text(stmt, i, value, -1, SQLITE_TRANSIENT))
