@@ -45,5 +45,10 @@ public struct BlockWeights: Sendable, Equatable {
 /// Assignment strategies for seekers and supporters (`[assignment] mode`).
 public enum AssignmentMode: String, Sendable, CaseIterable {
     /// Seeker-proposing deferred acceptance: no blocking pair (contract §4).
+    /// Nobody would rather swap; fair and explainable.
     case stable
+    /// Maximum total score subject to capacities (min-cost flow).
+    case optimal
+    /// As many seekers assigned as possible, then the highest total score.
+    case coverage
 }

@@ -25,9 +25,12 @@ public struct Decisions: Sendable {
                             config: KindredConfig) -> Decisions {
         let profiles = dataset.profiles
         let graph = CandidateGraph(matches)
-        let support = StableAssignment.assign(profiles: profiles, graph: graph)
+        let support = config.assignmentMode == .stable
+            ? StableAssignment.assign(profiles: profiles, graph: graph)
+            : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode)
         let peers = PeerPairing.pair(profiles: profiles, graph: graph)
-        var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers)
+        var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers,
+                                                    mode: config.assignmentMode)
 
         var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
         let settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
@@ -64,7 +67,8 @@ public struct Decisions: Sendable {
 /// Eligible (contract §4): a seeker or supporter with at least one candidate
 /// of the other role, a peer with at least one peer candidate.
 enum AssignmentReasons {
-    static func unmatched(profiles: [Profile], graph: CandidateGraph, assignments: [Assignment]) -> [Unmatched] {
+    static func unmatched(profiles: [Profile], graph: CandidateGraph, assignments: [Assignment],
+                          mode: AssignmentMode = .stable) -> [Unmatched] {
         var load = [Int](repeating: 0, count: profiles.count)
         for a in assignments {
             load[Int(a.profile)] += 1
@@ -79,6 +83,8 @@ enum AssignmentReasons {
             case .seeker:
                 if candidates.allSatisfy({ profiles[Int($0.index)].capacity == 0 }) {
                     reason = "\(plural(n, "candidate supporter")) \(n == 1 ? "has" : "have") capacity 0: raise a capacity or recruit a supporter"
+                } else if mode != .stable {
+                    reason = "the places of \(plural(n, "candidate supporter")) went to other seekers (mode \(mode.rawValue)): more supporter capacity would help"
                 } else {
                     reason = n == 1
                         ? "the only candidate supporter is at capacity with closer matches: more supporter capacity would help"

@@ -143,6 +143,60 @@ import KindredCore
         }
     }
 
+    /// Every feasible support assignment of a tiny instance.
+    static func allFeasible(_ p: [Profile], _ g: CandidateGraph) -> [[Assignment]] {
+        let seekers = p.indices.filter { p[$0].role == .seeker }
+        var all: [[Assignment]] = []
+        func search(_ k: Int, _ current: [Assignment], _ load: [Int: Int]) {
+            if k == seekers.count { all.append(current); return }
+            let s = seekers[k]
+            search(k + 1, current, load)
+            for c in g.neighbours[s] where (load[Int(c.index)] ?? 0) < p[Int(c.index)].capacity {
+                var l = load
+                l[Int(c.index), default: 0] += 1
+                search(k + 1, current + [Assignment(kind: .support, profile: Int32(s), partner: c.index, score: c.score)], l)
+            }
+        }
+        search(0, [], [:])
+        return all
+    }
+
+    static func total(_ a: [Assignment]) -> Int { a.reduce(0) { $0 + Int($1.score.micro) } }
+
+    @Test(arguments: 1 ... 40)
+    func optimalModeReachesTheExhaustiveMaximum(seed: Int) {
+        let (p, m) = Self.instance(seed: UInt64(seed) + 500, seekers: 6, supporters: 3, peers: 0, density: 0.5, scoreLevels: 7)
+        let g = CandidateGraph(m)
+        let best = Self.allFeasible(p, g).map(Self.total).max() ?? 0
+        let engine = FlowAssignment.assign(profiles: p, graph: g, mode: .optimal)
+        #expect(Self.total(engine) == best)
+        Self.expectFeasible(p, g, engine)
+    }
+
+    @Test(arguments: 1 ... 40)
+    func coverageModeAssignsTheMostSeekersThenTheHighestTotal(seed: Int) {
+        let (p, m) = Self.instance(seed: UInt64(seed) + 900, seekers: 6, supporters: 3, peers: 0, density: 0.4, scoreLevels: 7)
+        let g = CandidateGraph(m)
+        let all = Self.allFeasible(p, g)
+        let most = all.map(\.count).max() ?? 0
+        let best = all.filter { $0.count == most }.map(Self.total).max() ?? 0
+        let engine = FlowAssignment.assign(profiles: p, graph: g, mode: .coverage)
+        #expect(engine.count == most)
+        #expect(Self.total(engine) == best)
+        Self.expectFeasible(p, g, engine)
+    }
+
+    static func expectFeasible(_ p: [Profile], _ g: CandidateGraph, _ a: [Assignment]) {
+        var load = [Int](repeating: 0, count: p.count)
+        for x in a {
+            load[Int(x.profile)] += 1
+            load[Int(x.partner)] += 1
+            #expect(g.score(Int(x.profile), Int(x.partner)) == x.score)
+            #expect(p[Int(x.profile)].role == .seeker && p[Int(x.partner)].role == .supporter)
+        }
+        for i in p.indices { #expect(load[i] <= (p[i].role == .supporter ? p[i].capacity : 1)) }
+    }
+
     @Test func unmatchedReasonsNameTheCause() {
         let p = [
             Profile(id: "s1", role: .seeker, languages: ["en"]),

@@ -178,8 +178,9 @@ import KindredCore
             tags = 3
             age = 1.0
             [assignment]
-            mode = "stable"
+            mode = "coverage"
             """, file: "k.toml")
+        #expect(c.assignmentMode == .coverage)
         #expect(c.topK == 25 && c.groupMin == 4 && c.groupMax == 6)
         // Blocks the table does not name get 0; the rest are divided by their sum.
         #expect(c.weights == BlockWeights(tags: 0.75, availability: 0, age: 0.25, region: 0))
