@@ -48,3 +48,55 @@ public struct ExclusionPair: Sendable, Hashable, Comparable {
 
     public static func < (l: ExclusionPair, r: ExclusionPair) -> Bool { (l.a, l.b) < (r.a, r.b) }
 }
+
+/// Today's pairings and groups, read from `--current`, to be kept where the
+/// rules still allow.
+public struct Incumbency: Sendable {
+    public struct Pair: Sendable, Equatable {
+        public var kind: Assignment.Kind
+        /// For support: the seeker side as written (the loader does not check roles).
+        public var a: Int32
+        public var b: Int32
+        public var line: Int
+
+        public init(kind: Assignment.Kind, a: Int32, b: Int32, line: Int) {
+            self.kind = kind
+            self.a = a
+            self.b = b
+            self.line = line
+        }
+    }
+
+    public var pairs: [Pair] = []
+    /// Members by the coordinator's group label.
+    public var groups: [String: [Int32]] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { pairs.isEmpty && groups.isEmpty }
+}
+
+/// What became of one current pairing or group membership.
+public struct IncumbencyOutcome: Sendable, Equatable {
+    public enum Kind: String, Sendable { case support, peer, group }
+    public var kind: Kind
+    public var profile: Int32
+    /// The partner's profile index, for pairs.
+    public var partner: Int32?
+    /// The coordinator's group label, for groups.
+    public var groupLabel: String?
+    /// The new group id, when a membership was kept.
+    public var groupID: Int?
+    public var kept: Bool
+    public var reason: String
+
+    public init(kind: Kind, profile: Int32, partner: Int32?, groupLabel: String?, groupID: Int? = nil, kept: Bool, reason: String) {
+        self.kind = kind
+        self.profile = profile
+        self.partner = partner
+        self.groupLabel = groupLabel
+        self.groupID = groupID
+        self.kept = kept
+        self.reason = reason
+    }
+}

@@ -8,6 +8,8 @@ public struct Decisions: Sendable {
     public var unmatched: [Unmatched]
     /// Run metrics (see docs/Outputs.md), by name.
     public var metrics: [(name: String, value: Double)]
+    /// What became of each current pairing and membership (`--current`).
+    public var incumbency: [IncumbencyOutcome] = []
 
     /// How many same-role neighbours group formation looks at per person.
     public static func groupNeighbourCount(_ config: KindredConfig) -> Int { max(16, 3 * config.groupMax) }
@@ -20,25 +22,33 @@ public struct Decisions: Sendable {
     ///     same-role candidates (``groupNeighbourCount(_:)`` of them).
     ///   - score: the exact score of two profiles.
     ///   - allowed: whether two same-role profiles may share a group (rules 3–6).
+    ///   - incumbency: today's decisions to keep where still allowed.
+    ///   - isExcluded: whether a pair is in exclusions.csv.
+    ///   - timer: called with a stage name when assignments, then groups, are done.
     public static func make(dataset: Dataset, matches: RankedMatches, groupNeighbours: RankedMatches,
                             score: @escaping (Int, Int) -> Double, allowed: @escaping (Int, Int) -> Bool,
-                            config: KindredConfig) -> Decisions {
+                            isExcluded: (Int, Int) -> Bool = { _, _ in false },
+                            incumbency: Incumbency = Incumbency(), config: KindredConfig,
+                            timer: (String) -> Void = { _ in }) -> Decisions {
         let profiles = dataset.profiles
         let graph = CandidateGraph(matches)
+        let plan = IncumbencyPlan.evaluate(incumbency, profiles: profiles, score: score, isExcluded: isExcluded, config: config)
         let support = config.assignmentMode == .stable
-            ? StableAssignment.assign(profiles: profiles, graph: graph)
-            : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode)
-        let peers = PeerPairing.pair(profiles: profiles, graph: graph)
+            ? StableAssignment.assign(profiles: profiles, graph: graph, kept: plan.keptSupport)
+            : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode, kept: plan.keptSupport)
+        let peers = PeerPairing.pair(profiles: profiles, graph: graph, kept: plan.keptPeers)
         var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers,
                                                     mode: config.assignmentMode)
 
+        timer("assign")
         var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
         let settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
         for (kind, role) in [(SupportGroup.Kind.peer, Role.peer), (.seeker, .seeker)] {
             let pool = profiles.indices.filter { profiles[$0].active && profiles[$0].role == role }
             let former = GroupFormation(profiles: profiles, neighbours: { groupNeighbours.candidates(of: $0) },
                                         score: score, allowed: allowed, settings: settings, pool: pool)
-            let (groups, left) = former.form(pool: pool)
+            let kept = plan.keptGroups.filter { $0.kind == kind }.map { (members: $0.members, language: $0.language) }
+            let (groups, left) = former.form(pool: pool, kept: kept)
             formed += groups.map { (kind, $0) }
             unmatched += left.map { Unmatched(profile: Int32($0.0), stage: .group, reason: $0.1) }
         }
@@ -56,9 +66,23 @@ public struct Decisions: Sendable {
                                                               tagNames: dataset.tagNames, limit: config.themeMax),
                                 fit: fit)
         }
-        let metrics = RunMetrics.compute(profiles: profiles, graph: graph, support: support, peers: peers,
+        // Kept memberships learn their new group id.
+        var groupOfMember = [Int32: Int]()
+        for g in groups { for m in g.members { groupOfMember[m] = g.id } }
+        let outcomes = plan.outcomes.map { o -> IncumbencyOutcome in
+            var o = o
+            if o.kind == .group && o.kept { o.groupID = groupOfMember[o.profile] }
+            return o
+        }
+        var metrics = RunMetrics.compute(profiles: profiles, graph: graph, support: support, peers: peers,
                                          groups: groups, unmatched: unmatched)
-        return Decisions(assignments: support + peers, groups: groups, unmatched: unmatched, metrics: metrics)
+        if !incumbency.isEmpty {
+            metrics.append(("incumbents_kept", Double(outcomes.filter(\.kept).count)))
+            metrics.append(("incumbents_ended", Double(outcomes.filter { !$0.kept }.count)))
+        }
+        timer("groups")
+        return Decisions(assignments: support + peers, groups: groups, unmatched: unmatched, metrics: metrics,
+                         incumbency: outcomes)
     }
 }
 

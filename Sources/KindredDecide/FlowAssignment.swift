@@ -13,13 +13,20 @@ import KindredCore
 /// Ties between equally good solutions are settled by the graph's
 /// construction order (profile order), so results are deterministic.
 public enum FlowAssignment {
-    public static func assign(profiles: [Profile], graph: CandidateGraph, mode: AssignmentMode) -> [Assignment] {
+    /// - Parameter kept: pairs fixed in advance (incumbents).
+    public static func assign(profiles: [Profile], graph: CandidateGraph, mode: AssignmentMode,
+                              kept: [Assignment] = []) -> [Assignment] {
         precondition(mode != .stable)
-        let seekers = profiles.indices.filter { profiles[$0].active && profiles[$0].role == .seeker && !graph.neighbours[$0].isEmpty }
-        let supporters = profiles.indices.filter {
-            profiles[$0].active && profiles[$0].role == .supporter && profiles[$0].capacity > 0 && !graph.neighbours[$0].isEmpty
+        var room = profiles.map(\.capacity)
+        for k in kept { room[Int(k.partner)] -= 1 }
+        let fixed = Set(kept.map { Int($0.profile) })
+        let seekers = profiles.indices.filter {
+            profiles[$0].active && profiles[$0].role == .seeker && !graph.neighbours[$0].isEmpty && !fixed.contains($0)
         }
-        guard !seekers.isEmpty, !supporters.isEmpty else { return [] }
+        let supporters = profiles.indices.filter {
+            profiles[$0].active && profiles[$0].role == .supporter && room[$0] > 0 && !graph.neighbours[$0].isEmpty
+        }
+        guard !seekers.isEmpty, !supporters.isEmpty else { return kept.sorted { $0.profile < $1.profile } }
         var node = [Int: Int]()
         for (k, s) in seekers.enumerated() { node[s] = 1 + k }
         for (k, p) in supporters.enumerated() { node[p] = 1 + seekers.count + k }
@@ -42,12 +49,12 @@ public enum FlowAssignment {
             }
         }
         for p in supporters {
-            flow.addEdge(node[p]!, sink, capacity: profiles[p].capacity, cost: 0)
+            flow.addEdge(node[p]!, sink, capacity: room[p], cost: 0)
             potential[sink] = min(potential[sink], potential[node[p]!])
         }
         _ = flow.run(source: source, sink: sink, initialPotential: potential, stopWhenNonNegative: true)
-        return edges.filter { flow.flow($0.edge) > 0 }
-            .map { Assignment(kind: .support, profile: Int32($0.seeker), partner: Int32($0.supporter), score: $0.score) }
+        return (kept + edges.filter { flow.flow($0.edge) > 0 }
+            .map { Assignment(kind: .support, profile: Int32($0.seeker), partner: Int32($0.supporter), score: $0.score) })
             .sorted { $0.profile < $1.profile }
     }
 }

@@ -71,10 +71,20 @@ public struct GroupFormation {
     }
 
     /// Forms groups from `pool`; returns the groups and a reason for everyone left out.
-    public func form(pool: [Int]) -> (groups: [Formed], left: [(Int, String)]) {
+    ///
+    /// - Parameter kept: groups fixed in advance (incumbents, already checked);
+    ///   they are returned first, and leftovers may join them when they have room.
+    public func form(pool: [Int], kept: [(members: [Int], language: String)] = []) -> (groups: [Formed], left: [(Int, String)]) {
         var assigned = [Bool](repeating: false, count: profiles.count)
         var groupOf = [Int](repeating: -1, count: profiles.count)
         var groups: [[Int]] = []
+        for g in kept {
+            for m in g.members {
+                assigned[m] = true
+                groupOf[m] = groups.count
+            }
+            groups.append(g.members)
+        }
 
         let potential: [Int: Double] = Dictionary(uniqueKeysWithValues: pool.map { i in
             (i, neighbours(i).prefix(settings.groupMax - 1).reduce(0.0) { $0 + $1.score.value })
@@ -107,8 +117,12 @@ public struct GroupFormation {
             }
         }
 
-        let formed = groups.map { g -> Formed in
+        let formed = groups.enumerated().map { n, g -> Formed in
             let members = g.sorted()
+            // A kept group keeps its language if every (new) member speaks it.
+            if n < kept.count, members.allSatisfy({ profiles[$0].languages.contains(kept[n].language) }) {
+                return Formed(members: members.map(Int32.init), language: kept[n].language)
+            }
             return Formed(members: members.map(Int32.init), language: chooseLanguage(commonLanguages(members)))
         }
         var left: [(Int, String)] = []

@@ -12,18 +12,25 @@ import KindredCore
 /// - Complexity: O(E · C) for E graph edges and largest capacity C (a full
 ///   supporter's held seekers are scanned for the worst; capacities are small).
 public enum StableAssignment {
-    public static func assign(profiles: [Profile], graph: CandidateGraph) -> [Assignment] {
+    /// - Parameter kept: pairs fixed in advance (incumbents); their seekers take
+    ///   no part and their supporters' capacity is reduced accordingly.
+    public static func assign(profiles: [Profile], graph: CandidateGraph, kept: [Assignment] = []) -> [Assignment] {
         // Each supporter's held seekers; the worst is found by a scan, capacities are small.
         var held = [[Candidate]](repeating: [], count: profiles.count)
         var nextChoice = [Int](repeating: 0, count: profiles.count)
-        var free: [Int] = profiles.indices.filter { profiles[$0].role == .seeker && profiles[$0].active }.reversed()
+        var room = profiles.map(\.capacity)
+        for k in kept { room[Int(k.partner)] -= 1 }
+        let fixed = Set(kept.map { Int($0.profile) })
+        var free: [Int] = profiles.indices.filter {
+            profiles[$0].role == .seeker && profiles[$0].active && !fixed.contains($0)
+        }.reversed()
         while let s = free.popLast() {
             let prefs = graph.neighbours[s]
             while nextChoice[s] < prefs.count {
                 let offer = prefs[nextChoice[s]]
                 nextChoice[s] += 1
                 let p = Int(offer.index)
-                let capacity = profiles[p].capacity
+                let capacity = room[p]
                 guard capacity > 0 else { continue }
                 let me = Candidate(index: Int32(s), score: offer.score)
                 if held[p].count < capacity {
@@ -39,7 +46,7 @@ public enum StableAssignment {
                 }
             }
         }
-        var out: [Assignment] = []
+        var out: [Assignment] = kept
         for p in held.indices {
             for c in held[p] { out.append(Assignment(kind: .support, profile: c.index, partner: Int32(p), score: c.score)) }
         }
@@ -58,7 +65,8 @@ public enum StableAssignment {
 ///
 /// - Complexity: O(E log E).
 public enum PeerPairing {
-    public static func pair(profiles: [Profile], graph: CandidateGraph) -> [Assignment] {
+    /// - Parameter kept: pairs fixed in advance (incumbents).
+    public static func pair(profiles: [Profile], graph: CandidateGraph, kept: [Assignment] = []) -> [Assignment] {
         var edges: [(a: Int32, b: Int32, score: Score)] = []
         for i in profiles.indices where profiles[i].role == .peer {
             for c in graph.neighbours[i] where Int(c.index) > i { edges.append((Int32(i), c.index, c.score)) }
@@ -67,7 +75,8 @@ public enum PeerPairing {
             x.score != y.score ? x.score > y.score : x.a != y.a ? x.a < y.a : x.b < y.b
         }
         var taken = [Bool](repeating: false, count: profiles.count)
-        var out: [Assignment] = []
+        for k in kept { taken[Int(k.profile)] = true; taken[Int(k.partner)] = true }
+        var out: [Assignment] = kept
         for e in edges where !taken[Int(e.a)] && !taken[Int(e.b)] {
             taken[Int(e.a)] = true
             taken[Int(e.b)] = true

@@ -43,6 +43,22 @@ public enum JSONExport {
         }
         j.raw(r.groups.isEmpty ? "],\n" : "\n],\n")
 
+        j.key("incumbency"); j.raw("[")
+        for (n, o) in r.incumbency.enumerated() {
+            j.raw(n == 0 ? "\n" : ",\n")
+            j.raw("{"); j.key("group_id")
+            if let g = o.groupID { j.number(g) } else { j.raw("null") }
+            j.raw(","); j.key("group_label")
+            if let l = o.groupLabel { j.string(l) } else { j.raw("null") }
+            j.raw(","); j.key("kept"); j.raw(o.kept ? "true" : "false")
+            j.raw(","); j.key("kind"); j.string(o.kind.rawValue)
+            j.raw(","); j.key("partner_id")
+            if let p = o.partner { j.string(r.id(p)) } else { j.raw("null") }
+            j.raw(","); j.key("profile_id"); j.string(r.id(o.profile))
+            j.raw(","); j.key("reason"); j.string(o.reason); j.raw("}")
+        }
+        j.raw(r.incumbency.isEmpty ? "],\n" : "\n],\n")
+
         j.key("matches"); j.raw("[")
         var first = true
         for i in 0 ..< r.matches.profileCount {

@@ -20,11 +20,14 @@ public struct RunReport: Sendable {
     public var unmatched: [Unmatched]
     /// Extra figures for the `run` object and the `run_metrics` table, by name.
     public var metrics: [(name: String, value: Double)]
+    /// Outcomes of the current pairings and memberships (`--current`).
+    public var incumbency: [IncumbencyOutcome]
 
     public init(startedAt: String, finishedAt: String, engineVersion: String, configJSON: String,
                 inputSHA256: String, dataset: Dataset, matches: RankedMatches,
                 sharedTags: SharedTags, assignments: [Assignment],
-                groups: [SupportGroup], unmatched: [Unmatched], metrics: [(name: String, value: Double)] = []) {
+                groups: [SupportGroup], unmatched: [Unmatched], metrics: [(name: String, value: Double)] = [],
+                incumbency: [IncumbencyOutcome] = []) {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.engineVersion = engineVersion
@@ -37,6 +40,7 @@ public struct RunReport: Sendable {
         self.groups = groups
         self.unmatched = unmatched
         self.metrics = metrics
+        self.incumbency = incumbency
     }
 
     /// Valid profile rows, active or not.

@@ -23,6 +23,9 @@ public enum SQLiteExport {
             run_id INTEGER NOT NULL, group_id INTEGER NOT NULL, profile_id TEXT NOT NULL, fit REAL NOT NULL);
         CREATE TABLE IF NOT EXISTS unmatched (
             run_id INTEGER NOT NULL, profile_id TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS incumbency (
+            run_id INTEGER NOT NULL, kind TEXT NOT NULL, profile_id TEXT NOT NULL, partner_id TEXT,
+            group_label TEXT, group_id INTEGER, kept INTEGER NOT NULL, reason TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS rejects (
             run_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, "column" TEXT, reason TEXT NOT NULL);
         """
@@ -176,6 +179,21 @@ public enum SQLiteExport {
             try reject.bind(4, x.column)
             try reject.bind(5, x.reason)
             try reject.run()
+        }
+        let incumbent = try db.prepare("""
+            INSERT INTO incumbency (run_id, kind, profile_id, partner_id, group_label, group_id, kept, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for o in r.incumbency {
+            try incumbent.bind(1, runID)
+            try incumbent.bind(2, o.kind.rawValue)
+            try incumbent.bind(3, r.id(o.profile))
+            try incumbent.bind(4, o.partner.map { r.id($0) })
+            try incumbent.bind(5, o.groupLabel)
+            if let g = o.groupID { try incumbent.bind(6, g) } else { try incumbent.bind(6, nil as String?) }
+            try incumbent.bind(7, o.kept ? 1 : 0)
+            try incumbent.bind(8, o.reason)
+            try incumbent.run()
         }
         try db.execute(indexes)
         return runID

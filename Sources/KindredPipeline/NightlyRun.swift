@@ -16,6 +16,8 @@ public enum NightlyRun {
         public var tags: String
         public var exclusions: String?
         public var config: String?
+        /// Today's pairings and groups to keep where still allowed (`--current`).
+        public var current: String?
         public var database: String?
         public var json: String?
         /// Overrides the config's `top_k` when set.
@@ -53,7 +55,7 @@ public enum NightlyRun {
         // Ingest.
         log.info("reading inputs")
         let input = try Inputs.load(profiles: options.profiles, tags: options.tags,
-                                    exclusions: options.exclusions, config: options.config)
+                                    exclusions: options.exclusions, config: options.config, current: options.current)
         var config = input.config
         if let k = options.topK { config.topK = k }
         let dataset = input.dataset
@@ -94,10 +96,10 @@ public enum NightlyRun {
         // Decide.
         let decisions = Decisions.make(dataset: dataset, matches: matches, groupNeighbours: groupNeighbours,
                                        score: { features.exactScore($0, $1) }, allowed: { rules.allows($0, $1) },
-                                       config: config)
+                                       isExcluded: { rules.isExcluded($0, $1) }, incumbency: input.incumbency,
+                                       config: config, timer: { timer.end($0) })
         unmatched.append(contentsOf: decisions.unmatched)
         unmatched.sort { $0.profile != $1.profile ? $0.profile < $1.profile : $0.stage < $1.stage }
-        timer.end("decide")
 
         // Export.
         let sharedMax = config.sharedTagsMax
@@ -111,7 +113,7 @@ public enum NightlyRun {
             inputSHA256: input.sha256, dataset: dataset, matches: matches,
             sharedTags: sharedTags,
             assignments: decisions.assignments, groups: decisions.groups, unmatched: unmatched,
-            metrics: decisions.metrics)
+            metrics: decisions.metrics, incumbency: decisions.incumbency)
         log.info("writing exports")
         let outcome = try Exporter.write(report, databasePath: options.database, jsonPath: options.json)
         timer.end("export")
@@ -136,17 +138,30 @@ public struct Inputs: Sendable {
     public var config: KindredConfig
     /// SHA-256 over the bytes of profiles, tags, exclusions, config, in that order.
     public var sha256: String
+    public var incumbency: Incumbency
 
-    public static func load(profiles: String, tags: String, exclusions: String?, config: String?) throws -> Inputs {
+    /// SHA-256 covers profiles, tags, exclusions, config (contract §6), then
+    /// the current-decisions file when one is given.
+    public static func load(profiles: String, tags: String, exclusions: String?, config: String?,
+                            current: String? = nil) throws -> Inputs {
         let p = try InputFile(path: profiles)
         let t = try InputFile(path: tags)
         let e = try exclusions.map { try InputFile(path: $0) }
         let c = try config.map { try InputFile(path: $0) }
+        let cur = try current.map { try InputFile(path: $0) }
         let cfg = try c.map { try ConfigLoader.load($0) } ?? KindredConfig()
         var hash = SHA256()
-        for file in [p, t, e, c].compactMap({ $0 }) { hash.update(file.bytes) }
-        let dataset = try Ingest.load(profiles: p, tags: t, exclusions: e)
-        return Inputs(dataset: dataset, config: cfg, sha256: hash.hexDigest())
+        for file in [p, t, e, c, cur].compactMap({ $0 }) { hash.update(file.bytes) }
+        var dataset = try Ingest.load(profiles: p, tags: t, exclusions: e)
+        var incumbency = Incumbency()
+        if let cur {
+            var index: [String: Int32] = [:]
+            for (i, profile) in dataset.profiles.enumerated() { index[profile.id] = Int32(i) }
+            let (loaded, rejects) = try IncumbencyLoader.load(cur, profileIndex: index)
+            incumbency = loaded
+            dataset.rejects.append(contentsOf: rejects)
+        }
+        return Inputs(dataset: dataset, config: cfg, sha256: hash.hexDigest(), incumbency: incumbency)
     }
 }
 

@@ -21,6 +21,10 @@ public struct RunSummary: Sendable, CustomStringConvertible {
         let support = report.assignments.filter { $0.kind == .support }.count
         lines.append("assignments: \(support) support, \(report.assignments.count - support) peer pairs (mode \(config.assignmentMode.rawValue))")
         lines.append("groups: \(report.groups.count)")
+        if !report.incumbency.isEmpty {
+            let kept = report.incumbency.filter(\.kept).count
+            lines.append("current decisions: \(kept) kept, \(report.incumbency.count - kept) ended (see the incumbency table)")
+        }
         let byStage = Dictionary(grouping: report.unmatched, by: \.stage)
         lines.append("unmatched: ranking \(byStage[.ranking]?.count ?? 0), assignment \(byStage[.assignment]?.count ?? 0), group \(byStage[.group]?.count ?? 0)")
         let total = stages.reduce(0) { $0 + $1.seconds }

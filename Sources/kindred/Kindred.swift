@@ -30,6 +30,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The nightly job: ingest, vectorise, rank, assign, group, export.")
 
     @OptionGroup var inputs: InputOptions
+    @Option(help: "Current pairings and groups (CSV) to keep where still allowed; see docs/Formats.md.") var current: String?
     @Option(help: "SQLite database to append the run to (created if missing).") var db: String?
     @Option(help: "JSON file to write (replaced whole).") var json: String?
     @Option(name: .customLong("top-k"), help: "Candidates per person (default: config top_k, else 10).") var topK: Int?
@@ -50,6 +51,7 @@ struct Run: ParsableCommand {
                                    config: inputs.config, database: db, json: json)
         o.topK = topK
         o.strict = strict
+        o.current = current
         o.kernel = ColumnSplit.Kernel(rawValue: kernel)!
         if let threads { o.threads = threads }
         do {

@@ -153,7 +153,7 @@ def rank_all(P, tool, k, keep, threads, budget=8_000_000):
     rounded score desc, then id. A row is final when the tool returned every candidate it has
     (exhaustive) or when >= k survive and the k-th rounded score beats the rounded score of the
     worst returned candidate (so nothing not returned can tie or beat it); other rows go again with
-    n x 8. Rows go to the tool in chunks of about `budget` / n to bound memory. Returns (query,
+    n x 8 (all columns once n passes half of them). Rows go to the tool in chunks of about `budget` / n to bound memory. Returns (query,
     candidate, rounded score) arrays of global indices, sorted by query then rank, and a log."""
     out, rounds = [], []
     for role in range(3):
@@ -164,7 +164,7 @@ def rank_all(P, tool, k, keep, threads, budget=8_000_000):
         search = make_searcher(tool, P.X[cols], threads)
         pending, n = qrows, FIRST_N
         while len(pending):
-            n = min(n, len(cols))
+            n = len(cols) if n > len(cols) // 2 else n          # past half the columns, take them all
             step = max(64, budget // n)
             done = np.zeros(len(pending), bool)
             for a in range(0, len(pending), step):
@@ -317,6 +317,14 @@ def machine_info():
 
 # ----------------------------------------------------------------------------- one shape
 
+def load(notes, what):
+    """Note (and show on stderr) the 1-minute load average before a measurement: another job on
+    this 2-core machine slows every figure."""
+    line = f"{what}: load average {os.getloadavg()[0]:.2f}"
+    print(line, file=sys.stderr)
+    notes.setdefault("load", []).append(line)
+
+
 def run_shape(args, kindred, n, vocab, rows, notes):
     """Generate one shape, time Kindred and every tool on it, check agreement; append table rows."""
     d = os.path.join(args.out_dir, f"n{n}-v{vocab}")
@@ -328,7 +336,7 @@ def run_shape(args, kindred, n, vocab, rows, notes):
                           "--vocabulary", str(vocab)])
     if rc != 0:
         sys.exit(f"kindred generate failed: {err}")
-    print(f"[{shape}] load average before Kindred: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    load(notes, f"{shape} Kindred")
     rc, out, err, _, bench_rss = timed_v([kindred, "bench", "--count", str(n), "--vocabulary", str(vocab),
                                           "--seed", str(args.seed), "--repeats", "3", "--kernel", "hybrid"])
     m = re.search(r"hybrid: similarity \+ top-k ([\d.]+) s", out)
@@ -361,7 +369,7 @@ def run_shape(args, kindred, n, vocab, rows, notes):
         env, unset = child_env(tool, args.threads)
         if unset:
             notes.setdefault("unset", set()).add(f"{'/'.join(unset)} unset for {tool}")
-        print(f"[{shape}] {tool} (load {os.getloadavg()[0]:.2f}) ...", file=sys.stderr)
+        load(notes, f"{shape} {tool}")
         rc, out, err, wall = sh([sys.executable, HERE, "_tool", "--tool", tool, "--problem", f"{d}/problem.npz",
                                  "--result", f"{d}/{tool}.npz", "--threads", str(args.threads),
                                  "--repeats", str(args.repeats)], args.timeout, env)
@@ -385,6 +393,7 @@ def run_shape(args, kindred, n, vocab, rows, notes):
     if results and not args.no_pipeline:
         best = min(results, key=results.get)
         env, _ = child_env(best, args.threads)
+        load(notes, f"{shape} Python pipeline")
         rc, out, err, wall, rss = timed_v([sys.executable, HERE, "_pipeline", "--tool", best, "--data", d,
                                            "--db", f"{d}/py.sqlite", "--json", f"{d}/py.json",
                                            "--threads", str(args.threads)], args.timeout, env)
@@ -455,6 +464,7 @@ def main(argv=None):
     print("\nFallback rounds (rows per class sent to the tool at each n):")
     for line in notes.get("rounds", []):
         print(f"- {line}")
+    print("\nLoad average (1 min) before each measurement: " + "; ".join(notes.get("load", [])))
     for line in notes.get("warnings", []) + [f"disagreement: {e}" for e in notes.get("examples", [])]:
         print(f"- {line}")
     return 0
