@@ -13,7 +13,7 @@ Three comparisons, each printed as Markdown tables (see README.md in this folder
 
 Scores, rules and loaders come from check_run.py (the independent reference checker).
 """
-import argparse, itertools, json, math, os, re, subprocess, sys, time  # noqa: E401
+import argparse, itertools, json, math, os, re, subprocess, sys, threading, time  # noqa: E401
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -143,26 +143,26 @@ def cells(ref, kind):
     return out
 
 
-def n_groups(n, gmin, gmax):
-    """Fewest groups that hold as many of n people as possible within [gmin, gmax]."""
-    return min(n // gmin, math.ceil(n / gmax))
+def n_groups(n, gmin, gmax, want=None):
+    """Number of groups for a cell of n people: `want` (None = the fewest) clamped to the range
+    ceil(n/gmax)..n//gmin in which everyone fits; n//gmin when no count fits everyone."""
+    lo, hi = math.ceil(n / gmax), n // gmin
+    return hi if lo > hi else lo if want is None else min(max(want, lo), hi)
 
 
-def random_groups(cell, gmin, gmax, rng):
-    """Shuffle one cell and cut it into near-equal groups; leftovers (only when no split fits) stay out."""
-    g = n_groups(len(cell), gmin, gmax)
+def random_groups(cell, g, gmax, rng):
+    """Shuffle one cell and cut it into g near-equal groups; leftovers (only when no split fits) stay out."""
     if g == 0:
         return []
     people = rng.permutation(cell)[:min(len(cell), g * gmax)]
     return [list(part) for part in np.array_split(people, g)]
 
 
-def kmc_groups(X, cell, gmin, gmax, rng, max_iter):
-    """k-means-constrained (size_min=gmin, size_max=gmax) on one cell's dense float32 vectors
-    (columns that are zero in the whole cell dropped: lossless). When no split fits everyone, a
-    random subset of the largest feasible size is clustered. Returns a list of index lists."""
+def kmc_groups(X, cell, g, gmin, gmax, rng, max_iter):
+    """k-means-constrained (g clusters, size_min=gmin, size_max=gmax, n_init=1) on one cell's dense
+    float32 vectors (columns that are zero in the whole cell dropped: lossless). When g groups cannot
+    hold everyone, a random subset of g·gmax people is clustered. Returns a list of index lists."""
     from k_means_constrained import KMeansConstrained
-    g = n_groups(len(cell), gmin, gmax)
     if g == 0:
         return []
     people = np.asarray(cell)
@@ -179,7 +179,7 @@ def kmc_groups(X, cell, gmin, gmax, rng, max_iter):
 
 
 def summarize(ref, X, kind, groups, gmin, gmax, languages=None):
-    """Table cells for one method and kind: groups, placed, mean/worst cohesion, violations."""
+    """(table cells: groups, placed, mean/worst cohesion, groups breaking a rule; cohesions)."""
     coh = cohesions(X, groups)
     placed = [i for g in groups for i in g]
     bad, nbad = Counter(), 0
@@ -195,24 +195,19 @@ def summarize(ref, X, kind, groups, gmin, gmax, languages=None):
 
 
 def compare_groups(args):
-    """Comparison 1: Kindred's groups vs random and k-means-constrained, same cells and bounds."""
+    """Comparison 1: Kindred's groups vs random and k-means-constrained, same cells and bounds.
+    Baselines run with the fewest groups per cell and/or Kindred's group count per cell."""
     data = generate(args.workdir, args.count, args.seed, args.vocabulary)
-    cfg = f"group_min = {args.group_min}\ngroup_max = {args.group_max}\n"
-    out, stages, _ = run_kindred(data, "groups", cfg)
+    gmin, gmax = args.group_min, args.group_max
+    out, stages, _ = run_kindred(data, "groups", f"group_min = {gmin}\ngroup_max = {gmax}\n")
     if out is None:
         sys.exit(f"kindred run failed: {stages}")
-    gmin, gmax = args.group_min, args.group_max
     _, ref = reference(data)
     X = feature_matrix(ref)
-    gtime = stages.get("groups")
-    glabel = "groups stage" if gtime is not None else "decide stage (assignments + groups)"
-    if gtime is None:
-        gtime = stages.get("decide")
+    glabel = "groups stage" if "groups" in stages else "decide stage (assignments + groups)"
+    gtime = stages.get("groups", stages.get("decide"))
+    strategies = ["fewest", "kindred"] if args.group_count == "both" else [args.group_count]
     rng = np.random.default_rng(args.seed)
-    print(f"\n## Groups: {args.count} people, vocabulary {args.vocabulary}, seed {args.seed}, "
-          f"sizes [{gmin}, {gmax}], {X.shape[1]} feature columns\n")
-    print(f"Kindred time = its {glabel} from the run summary ({', '.join(f'{k} {v:.2f}' for k, v in stages.items())}); "
-          "its same-role neighbour lists are computed in the rank stage and not counted.\n")
     rows, per_cell, notes, max_coh_err = [], [], [], 0.0
     for kind in KINDS:
         eng = [g for g in out["groups"] if g["kind"] == kind]
@@ -226,41 +221,52 @@ def compare_groups(args):
         eng_cell = defaultdict(list)
         for k, g in enumerate(eng):
             eng_cell[(cr.fold(g["language"]), "under-18" if ref.u18[eng_idx[k][0]] else "adult")].append(coh[k])
-        t0 = time.perf_counter()
-        rnd = {c: random_groups(cell, gmin, gmax, rng) for c, cell in cells_k.items()}
-        t_rnd = time.perf_counter() - t0
-        cols, _ = summarize(ref, X, kind, [g for gs in rnd.values() for g in gs], gmin, gmax)
-        rows.append([kind, pool, "random (same cells)", *cols[:4], fmt_time(t_rnd), cols[4]])
-        kmc, t_kmc = {}, 0.0
-        for c, cell in sorted(cells_k.items(), key=lambda kv: -len(kv[1])):
+        base = {}
+        for strat in strategies:
+            count = {c: n_groups(len(cell), gmin, gmax, len(eng_cell.get(c, ())) if strat == "kindred" else None)
+                     for c, cell in cells_k.items()}
             t0 = time.perf_counter()
-            kmc[c] = kmc_groups(X, cell, gmin, gmax, rng, args.max_iter)
-            t_kmc += time.perf_counter() - t0
-            if args.verbose:
-                print(f"  k-means-constrained {kind} {c}: {len(cell)} people, {time.perf_counter() - t0:.1f} s",
-                      file=sys.stderr)
-        cols, _ = summarize(ref, X, kind, [g for gs in kmc.values() for g in gs], gmin, gmax)
-        rows.append([kind, pool, f"k-means-constrained (n_init=1, max_iter={args.max_iter})", *cols[:4],
-                     fmt_time(t_kmc), cols[4]])
-        out_small = [(c, len(cell)) for c, cell in cells_k.items() if sum(map(len, kmc[c])) < len(cell)]
-        if out_small:
-            notes.append(f"{kind}: baselines leave out {sum(n - sum(map(len, kmc[c])) for c, n in out_small)} "
-                         f"people in {len(out_small)} cells where no split fits [{gmin}, {gmax}] "
-                         f"(" + ", ".join(f"{c[0]}/{c[1]}: {n}" for c, n in sorted(out_small)) + ")")
+            rnd = {c: random_groups(cell, count[c], gmax, rng) for c, cell in cells_k.items()}
+            t_rnd = time.perf_counter() - t0
+            kmc, t_kmc = {}, 0.0
+            for c, cell in sorted(cells_k.items(), key=lambda kv: -len(kv[1])):
+                t0 = time.perf_counter()
+                kmc[c] = kmc_groups(X, cell, count[c], gmin, gmax, rng, args.max_iter)
+                t_kmc += time.perf_counter() - t0
+                if args.verbose:
+                    print(f"  k-means-constrained {kind} {c} {strat}: {len(cell)} people, {count[c]} groups, "
+                          f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+            label = "fewest groups" if strat == "fewest" else "Kindred's group count"
+            for name, res, t in (("random", rnd, t_rnd), (f"k-means-constrained (max_iter={args.max_iter})", kmc, t_kmc)):
+                cols, _ = summarize(ref, X, kind, [g for gs in res.values() for g in gs], gmin, gmax)
+                rows.append([kind, pool, f"{name}, {label} per cell", *cols[:4], fmt_time(t), cols[4]])
+            base[strat] = (rnd, kmc)
+            left = {c: len(cell) - sum(map(len, kmc[c])) for c, cell in cells_k.items()}
+            left = {c: n for c, n in left.items() if n}
+            if left:
+                notes.append(f"{kind}, {label}: baselines leave out {sum(left.values())} people in {len(left)} "
+                             f"cells too small for [{gmin}, {gmax}] ("
+                             + ", ".join(f"{c[0]}/{c[1]}: {n}" for c, n in sorted(left.items())) + ")")
+        mean = lambda gs: f"{len(gs)}: {cohesions(X, gs).mean():.4f}" if gs else "0"  # noqa: E731
         for c, cell in sorted(cells_k.items(), key=lambda kv: -len(kv[1])):
-            mean = lambda gs: f"{cohesions(X, gs).mean():.4f}" if gs else "n/a"  # noqa: E731
             ec = eng_cell.get(c, [])
             per_cell.append([kind, f"{c[0]}/{c[1]}", len(cell), f"{len(ec)}: {np.mean(ec):.4f}" if ec else "0",
-                             f"{len(rnd[c])}: {mean(rnd[c])}", f"{len(kmc[c])}: {mean(kmc[c])}"])
+                             *(mean(base[s][m][c]) for s in strategies for m in (0, 1))])
+    print(f"\n## Groups: {args.count} people, vocabulary {args.vocabulary}, seed {args.seed}, "
+          f"sizes [{gmin}, {gmax}], {X.shape[1]} feature columns\n")
+    print(f"Kindred time = its {glabel} from the run summary ("
+          + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
+          + "); its same-role neighbour lists are computed in the rank stage and not counted.\n")
     print(table(["kind", "pool", "method", "groups", "people placed", "mean cohesion", "worst cohesion",
                  "time", "groups breaking a rule"], rows))
-    print("\nPer cell (cell = kind, language, under-18 or adult; Kindred's groups by their `language`): "
-          "groups: mean cohesion\n")
-    print(table(["kind", "cell", "people", "Kindred", "random", "k-means-constrained"], per_cell))
+    print("\nPer cell (kind, language, under-18 or adult; Kindred's groups by their `language`), "
+          "as groups: mean cohesion\n")
+    print(table(["kind", "cell", "people", "Kindred",
+                 *(f"{m} ({s})" for s in strategies for m in ("random", "k-means-c."))], per_cell))
     print()
     for n in notes:
         print(f"- {n}")
-    print(f"- Kindred's exported cohesion vs exact float64 mean: max |diff| {max_coh_err:.2e} "
+    print(f"- Kindred's exported cohesion vs the exact float64 mean: max |diff| {max_coh_err:.2e} "
           "(the engine averages rounded scores)")
 
 
@@ -294,6 +300,22 @@ def kindred_support(out):
     return {(a["profile_id"], a["partner_id"]): a["score"] for a in out["assignments"] if a["kind"] == "support"}
 
 
+def deep_call(fn):
+    """Run fn() in a thread with a 1 GB stack and a high recursion limit: the matching package
+    deep-copies its linked players recursively, which overflows the defaults on large instances."""
+    result, old = {}, sys.getrecursionlimit()
+    threading.stack_size(1 << 30)
+    sys.setrecursionlimit(1_000_000)
+    t = threading.Thread(target=lambda: result.setdefault("v", fn()))
+    t.start()
+    t.join()
+    sys.setrecursionlimit(old)
+    threading.stack_size(0)
+    if "v" not in result:
+        sys.exit("the matching solver failed (see the traceback above)")
+    return result["v"]
+
+
 def compare_stable(args):
     """Comparison 2: Kindred stable mode vs matching.HospitalResident (resident-optimal)."""
     from matching.games import HospitalResident
@@ -306,8 +328,7 @@ def compare_stable(args):
         profiles = cr.load_profiles(f"{data}/profiles.csv")
         seek, supp, caps, edges = support_instance(profiles, out)
         t0 = time.perf_counter()
-        game = HospitalResident.create_from_dictionaries(seek, supp, caps)
-        sol = game.solve(optimal="resident")
+        sol = deep_call(lambda: HospitalResident.create_from_dictionaries(seek, supp, caps).solve(optimal="resident"))
         t_solve = time.perf_counter() - t0
         theirs = {(r.name, h.name): edges[(r.name, h.name)] for h, rs in sol.items() for r in rs}
         mine = kindred_support(out)
@@ -421,6 +442,8 @@ def main(argv=None):
     ap.add_argument("--group-min", type=int, default=5)
     ap.add_argument("--group-max", type=int, default=8)
     ap.add_argument("--max-iter", type=int, default=10, help="k-means-constrained iterations")
+    ap.add_argument("--group-count", choices=["fewest", "kindred", "both"], default="both",
+                    help="baseline groups per cell: the fewest that fit, Kindred's count there, or both")
     ap.add_argument("--counts", type=int, nargs="+", help="people for `stable` (5000 20000) / `optimal` (300 1000)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="data seeds for `optimal`")
     ap.add_argument("--verbose", action="store_true", help="per-cell k-means timings on stderr")

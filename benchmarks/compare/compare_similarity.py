@@ -193,7 +193,8 @@ def child_tool(args):
         dt = time.perf_counter() - t0
         best, spent, runs = min(best, dt), spent + dt, runs + 1
     np.savez(args.result, q=q, c=c, s=s)
-    blas = sorted({f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+    blas = sorted({f"{os.path.basename(os.path.dirname(i['filepath']))}: {i['internal_api']} {i.get('version')} "
+                   f"{i.get('architecture', '')} ({i['num_threads']} threads)"
                    for i in threadpool_info() if i["user_api"] == "blas"})
     print(json.dumps(dict(seconds=best, runs=runs, rounds=rounds, blas=blas,
                           rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
