@@ -6,11 +6,12 @@ import KindredCore
 /// exactly as it was (contract §1, "Nothing is ever half-written").
 ///
 /// Order: (1) the SQLite run is appended in one transaction while the JSON
-/// document is rendered in memory on another thread; (2) the JSON is written
-/// whole to a temporary file beside the target; (3) that file is renamed over
-/// the target, which is atomic on one file system. A failed transaction rolls
+/// document streams, on another thread, into a temporary file beside the
+/// target (about 1 MiB of it in memory at a time); (2) once both are done and
+/// the file is synced, it is renamed over the target, which is atomic on one
+/// file system. A failed transaction rolls
 /// back (and deletes a database file this run created) before any JSON file is
-/// touched; a failure in (2) or (3) removes the temporary file. The one
+/// renamed; a failure in the JSON stream removes the temporary file. The one
 /// window left: the rename failing after the commit leaves the new run in
 /// SQLite and the old JSON in place (each file still whole).
 public enum Exporter {
@@ -21,15 +22,24 @@ public enum Exporter {
 
     public static func write(_ report: RunReport, databasePath: String?, jsonPath: String?) throws -> Outcome {
         let fm = FileManager.default
+        // Stream the JSON to a temporary file beside the target, on a second
+        // thread, while SQLite writes on this one: the two only read the report.
         var temporaryJSON: String?
-        var jsonBytes = 0
         defer { if let t = temporaryJSON { try? fm.removeItem(atPath: t) } }
-        // Render the JSON on a second thread while SQLite writes on this one:
-        // the two only read the report.
-        let rendered = RenderedJSON()
+        let json = JSONStream()
         let group = DispatchGroup()
-        if jsonPath != nil {
-            DispatchQueue.global().async(group: group) { rendered.bytes = JSONExport.render(report) }
+        if let jsonPath {
+            let url = URL(fileURLWithPath: jsonPath)
+            let tmp = url.deletingLastPathComponent()
+                .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
+            guard fm.createFile(atPath: tmp, contents: nil), let handle = FileHandle(forWritingAtPath: tmp) else {
+                throw ExportError(path: jsonPath, message: "cannot write the JSON export (does the folder exist and is it writable?)")
+            }
+            temporaryJSON = tmp
+            DispatchQueue.global().async(group: group) {
+                JSONExport.render(report) { piece in json.write(piece, to: handle) }
+                json.close(handle)
+            }
         }
         var runID: Int64?
         var databaseError: Error?
@@ -48,24 +58,41 @@ public enum Exporter {
         }
         group.wait()
         if let databaseError { throw databaseError }
-        if let jsonPath {
-            let bytes = rendered.bytes
-            jsonBytes = bytes.count
-            let url = URL(fileURLWithPath: jsonPath)
-            let tmp = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
-            guard fm.createFile(atPath: tmp, contents: Data(bytes)) else {
-                throw ExportError(path: jsonPath, message: "cannot write the JSON export (does the folder exist and is it writable?)")
-            }
-            temporaryJSON = tmp
-        }
         if let jsonPath, let tmp = temporaryJSON {
+            if let error = json.error {
+                throw ExportError(path: jsonPath, message: "cannot write the JSON export: \(error)")
+            }
             guard rename(tmp, jsonPath) == 0 else {
                 throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(errno))")
             }
             temporaryJSON = nil
         }
-        return Outcome(runID: runID, jsonBytes: jsonBytes)
+        return Outcome(runID: runID, jsonBytes: json.written)
+    }
+}
+
+/// The JSON writer thread's file output: bytes written and the first error.
+private final class JSONStream: @unchecked Sendable {
+    var written = 0
+    var error: Error?
+
+    func write(_ piece: ArraySlice<UInt8>, to handle: FileHandle) {
+        guard error == nil else { return }
+        do {
+            try handle.write(contentsOf: Data(piece))
+            written += piece.count
+        } catch {
+            self.error = error
+        }
+    }
+
+    func close(_ handle: FileHandle) {
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            if self.error == nil { self.error = error }
+        }
     }
 }
 
@@ -76,8 +103,3 @@ public struct ExportError: Error, CustomStringConvertible {
     public var description: String { "\(path): \(message)" }
 }
 
-/// The JSON bytes produced on the rendering thread; read only after the
-/// dispatch group is waited on.
-private final class RenderedJSON: @unchecked Sendable {
-    var bytes: [UInt8] = []
-}

@@ -8,15 +8,25 @@ import KindredCore
 public enum JSONExport {
     public static let schemaVersion = 1
 
-    /// Renders the whole document. - Complexity: O(output size).
+    /// Renders the whole document in memory. - Complexity: O(output size).
     public static func render(_ r: RunReport) -> [UInt8] {
+        var out: [UInt8] = []
+        render(r) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Renders the document in pieces of about 1 MiB, in order, to `sink`.
+    /// - Complexity: O(output size) time, O(1 MiB + one list) memory.
+    public static func render(_ r: RunReport, to sink: @escaping (ArraySlice<UInt8>) -> Void) {
         let tagNames = r.dataset.tagNames
-        var j = JSONText(reserving: r.matches.entries.count * 64 + 4096)
+        var j = JSONText(reserving: 1 << 21)
+        j.sink = sink
+        defer { j.flush() }
         j.raw("{\n")
 
         j.key("assignments"); j.raw("[")
         for (n, a) in r.assignments.enumerated() {
-            j.raw(n == 0 ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("kind"); j.string(a.kind.rawValue)
             j.raw(","); j.key("partner_id"); j.string(r.id(a.partner))
             j.raw(","); j.key("profile_id"); j.string(r.id(a.profile))
@@ -26,7 +36,7 @@ public enum JSONExport {
 
         j.key("groups"); j.raw("[")
         for (n, g) in r.groups.enumerated() {
-            j.raw(n == 0 ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("cohesion"); j.score(g.cohesion)
             j.raw(","); j.key("group_id"); j.number(g.id)
             j.raw(","); j.key("kind"); j.string(g.kind.rawValue)
@@ -45,7 +55,7 @@ public enum JSONExport {
 
         j.key("incumbency"); j.raw("[")
         for (n, o) in r.incumbency.enumerated() {
-            j.raw(n == 0 ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("group_id")
             if let g = o.groupID { j.number(g) } else { j.raw("null") }
             j.raw(","); j.key("group_label")
@@ -64,7 +74,7 @@ public enum JSONExport {
         for i in 0 ..< r.matches.profileCount {
             let list = r.matches.candidates(of: i)
             guard !list.isEmpty else { continue }
-            j.raw(first ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(first ? "\n" : ",\n")
             first = false
             j.raw("{"); j.key("candidates"); j.raw("[")
             for (n, c) in list.enumerated() {
@@ -80,7 +90,7 @@ public enum JSONExport {
 
         j.key("rejects"); j.raw("[")
         for (n, x) in r.dataset.rejects.enumerated() {
-            j.raw(n == 0 ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("column")
             if let c = x.column { j.string(c) } else { j.raw("null") }
             j.raw(","); j.key("file"); j.string(x.file)
@@ -108,13 +118,12 @@ public enum JSONExport {
 
         j.key("unmatched"); j.raw("[")
         for (n, u) in r.unmatched.enumerated() {
-            j.raw(n == 0 ? "\n" : ",\n")
+            j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("profile_id"); j.string(r.id(u.profile))
             j.raw(","); j.key("reason"); j.string(u.reason)
             j.raw(","); j.key("stage"); j.string(u.stage.rawValue); j.raw("}")
         }
         j.raw(r.unmatched.isEmpty ? "]\n" : "\n]\n")
         j.raw("}\n")
-        return j.bytes
     }
 }

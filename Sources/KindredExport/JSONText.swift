@@ -5,8 +5,25 @@ import KindredCore
 /// sorted, so a key added out of order fails the tests.
 struct JSONText {
     var bytes: [UInt8] = []
+    /// Receives the text in pieces when set (see ``flushIfLarge()``).
+    var sink: ((ArraySlice<UInt8>) -> Void)?
 
     init(reserving capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    /// Hands the text so far to the sink once it passes 1 MiB, so a large
+    /// document streams to disk instead of being held whole in memory.
+    mutating func flushIfLarge() {
+        guard let sink, bytes.count >= 1 << 20 else { return }
+        sink(bytes[...])
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands any remaining text to the sink.
+    mutating func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes[...])
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 

@@ -373,7 +373,7 @@ def slot_matrix(seek, caps, edges):
 
 def check_support(mine, edges, caps):
     """Hard-rule problems of one assignment: pairs outside the graph, over-capacity, double seekers."""
-    probs = [f"not in graph {e}" for e in mine if e not in edges]
+    probs = [f"not in the graph or capacity-0 supporter {e}" for e in mine if e not in edges]
     load = Counter(p for _, p in mine)
     probs += [f"over capacity {p} {n}>{caps.get(p, 0)}" for p, n in load.items() if n > caps.get(p, 0)]
     seekers = Counter(s for s, _ in mine)
@@ -382,7 +382,7 @@ def check_support(mine, edges, caps):
 
 def compare_optimal(args):
     """Comparison 3: Kindred optimal/coverage modes vs scipy assignment and maximum matching."""
-    rows, notes = [], []
+    rows, notes, rejected = [], [], {}
     for count, seed in itertools.product(args.counts, args.seeds):
         data = generate(args.workdir, count, seed, args.vocabulary)
         profiles = cr.load_profiles(f"{data}/profiles.csv")
@@ -409,8 +409,10 @@ def compare_optimal(args):
             out, err, _ = res[mode]
             if out is None:
                 row += ["rejected", "-"]
-                notes.append(f"{count}/{seed}: mode {mode} rejected by the binary: {err}")
+                rejected[mode] = err
                 continue
+            if support_instance(profiles, out)[3] != edges:
+                notes.append(f"{count}/{seed} {mode}: candidate graph differs from the stable run's")
             mine = kindred_support(out)
             for p in check_support(mine, edges, caps)[:5]:
                 notes.append(f"{count}/{seed} {mode}: {p}")
@@ -427,6 +429,7 @@ def compare_optimal(args):
                  "lsa time", "Kindred optimal total (pairs)", "optimal = lsa", "Kindred coverage seekers",
                  "= max matching", "maximum_bipartite_matching size", "mbm time"], rows))
     print()
+    notes += [f"mode {m} rejected by this binary: {e}" for m, e in rejected.items()]
     for n in notes or ["no notes"]:
         print(f"- {n}")
 
