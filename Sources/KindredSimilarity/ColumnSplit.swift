@@ -27,6 +27,9 @@ public struct ColumnSplit: Sendable {
     public let sparseIndex: [Int32]
     public let denseCount: Int
     public let sparseCount: Int
+    /// Whether the age block is handled by per-block lookup tables instead
+    /// (see ``RowClass``): its columns are then neither dense nor sparse.
+    public let ageByTable: Bool
 
     public init(features: FeatureSpace, activeRows: Int, kernel: Kernel, threshold: Double) {
         var df = [Int](repeating: 0, count: features.dimension)
@@ -35,7 +38,13 @@ public struct ColumnSplit: Sendable {
         var sparse = [Int32](repeating: -1, count: features.dimension)
         var nd: Int32 = 0, ns: Int32 = 0
         let n = Double(max(1, activeRows))
+        // The age block has 7 possible values per side, so its contribution to
+        // a tile row is one of 8 precomputed vectors per block: copying it
+        // costs what zeroing the row would, and saves about one scattered
+        // multiply-add per pair (age windows are the densest columns).
+        ageByTable = kernel != .dense && features.ageColumns != nil
         for c in 0 ..< features.dimension {
+            if ageByTable, features.ageColumns!.contains(c) { continue }
             let isDense: Bool
             switch kernel {
             case .dense: isDense = true

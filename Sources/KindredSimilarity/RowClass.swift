@@ -28,6 +28,11 @@ struct RowClass: Sendable {
     let postingPosition: [UInt16]
     let postingValue: [Float]
     let blockMasks: [BlockMask]
+    /// Age band per row (0...6, 7 = unknown), when the age block goes by table.
+    let ageBand: [UInt8]
+    /// Per block and per query band (8): the age block's contribution to each
+    /// of the block's rows, `w_age · kernel(q, band)`; `block` floats each.
+    let agePrefill: [Float]
 
     var blockCount: Int { blockMasks.count }
     func blockRange(_ b: Int) -> Range<Int> { b * block ..< min(rows.count, (b + 1) * block) }
@@ -64,6 +69,7 @@ struct RowClass: Sendable {
             for k in features.rowOffsets[Int(p)] ..< features.rowOffsets[Int(p) + 1] {
                 let c = Int(features.columns[k])
                 let v = Float(features.values[k])
+                if split.ageByTable && features.ageColumns!.contains(c) { continue }
                 if split.denseIndex[c] >= 0 {
                     dense[r * dd + Int(split.denseIndex[c])] = v
                 } else {
@@ -104,6 +110,23 @@ struct RowClass: Sendable {
         postingValue = value
         blockMasks = (0 ..< blocks).map { b in
             BlockMask(rows: rows[b * block ..< min(rows.count, (b + 1) * block)], rules: rules)
+        }
+        let bands = rows.map { p -> UInt8 in features.ageBand(Int(p)).map { UInt8($0) } ?? 7 }
+        ageBand = bands
+        if split.ageByTable {
+            let w = Float(features.weights.age)
+            var prefill = [Float](repeating: 0, count: blocks * 8 * block)
+            for b in 0 ..< blocks {
+                for q in 0 ..< 7 {
+                    for r in b * block ..< min(rows.count, (b + 1) * block) where bands[r] < 7 {
+                        let d = abs(q - Int(bands[r]))
+                        prefill[(b * 8 + q) * block + r - b * block] = w * Float(max(0, AgeBand.kernelWidth - d)) / Float(AgeBand.kernelWidth)
+                    }
+                }
+            }
+            agePrefill = prefill
+        } else {
+            agePrefill = []
         }
     }
 }

@@ -304,8 +304,26 @@ struct TileKernel {
                                 db.baseAddress! + rb.lowerBound * dd, Int32(dd), 0, tile, Int32(n))
                 }
             }
-        } else {
+        } else if !split.ageByTable {
             tile.update(repeating: 0, count: m * n)
+        }
+        // Age block by table: copy (or add) the precomputed row for the query's band.
+        if split.ageByTable {
+            b.agePrefill.withUnsafeBufferPointer { prefill in
+                let base = prefill.baseAddress! + blockB * 8 * b.block
+                for r in 0 ..< m {
+                    let band = Int(a.ageBand[ra.lowerBound + r])
+                    let row = tile + r * n
+                    if band == 7 {
+                        if dd == 0 { row.update(repeating: 0, count: n) }
+                    } else if dd == 0 {
+                        row.update(from: base + band * b.block, count: n)
+                    } else {
+                        let src = base + band * b.block
+                        for c in 0 ..< n { row[c] += src[c] }
+                    }
+                }
+            }
         }
 
         // 2. Sparse part: scatter each A row's sparse entries through B's

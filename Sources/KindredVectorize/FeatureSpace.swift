@@ -16,6 +16,8 @@ public struct FeatureSpace: Sendable {
     public let dimension: Int
     /// Columns `0 ..< tagColumns` are the tag block, in tag index order.
     public let tagColumns: Int
+    /// The age block's window columns, when the block has weight.
+    public let ageColumns: Range<Int>?
     /// For each tag column, the dataset's tag index.
     public let columnTag: [Int32]
     /// Compressed rows, one per dataset profile (inactive profiles are empty).
@@ -27,10 +29,11 @@ public struct FeatureSpace: Sendable {
     /// The normalised block weights used.
     public let weights: BlockWeights
 
-    init(dimension: Int, tagColumns: Int, columnTag: [Int32], rowOffsets: [Int], columns: [Int32],
-         values: [Double], documentFrequency: [Int32], weights: BlockWeights) {
+    init(dimension: Int, tagColumns: Int, ageColumns: Range<Int>?, columnTag: [Int32], rowOffsets: [Int],
+         columns: [Int32], values: [Double], documentFrequency: [Int32], weights: BlockWeights) {
         self.dimension = dimension
         self.tagColumns = tagColumns
+        self.ageColumns = ageColumns
         self.columnTag = columnTag
         self.rowOffsets = rowOffsets
         self.columns = columns
@@ -41,6 +44,16 @@ public struct FeatureSpace: Sendable {
 
     /// Number of stored non-zeros of profile i.
     @inlinable public func nonZeros(_ i: Int) -> Int { rowOffsets[i + 1] - rowOffsets[i] }
+
+    /// A profile's age band index (0 = under-18 ... 6 = 65+), read back from its
+    /// age window columns; `nil` when unknown or the age block has no weight.
+    public func ageBand(_ i: Int) -> Int? {
+        guard let age = ageColumns else { return nil }
+        for k in rowOffsets[i] ..< rowOffsets[i + 1] where age.contains(Int(columns[k])) {
+            return Int(columns[k]) - age.lowerBound  // the first of its 3 windows is its band
+        }
+        return nil
+    }
 
     /// The exact (double-precision) score of two profiles.
     ///

@@ -89,7 +89,8 @@ public enum Vectorizer {
                 values.append(w.region.squareRoot())
             }
         }
-        return FeatureSpace(dimension: dimension, tagColumns: tagColumns, columnTag: columnTag,
+        return FeatureSpace(dimension: dimension, tagColumns: tagColumns,
+                            ageColumns: ageWindows > 0 ? ageBase ..< ageBase + ageWindows : nil, columnTag: columnTag,
                             rowOffsets: rowOffsets, columns: columns, values: values,
                             documentFrequency: df, weights: w)
     }
