@@ -79,7 +79,7 @@ public enum Bench {
         let a = [Float](repeating: 0.01, count: m * k)
         let b = [Float](repeating: 0.02, count: n * k)
         let total = DispatchTime.now().uptimeNanoseconds
-        let flops = Atomic(0.0)
+        let flops = LockedTotal(0.0)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var c = [Float](repeating: 0, count: m * n)
             var done = 0.0
@@ -96,11 +96,11 @@ public enum Bench {
     }
 }
 
-/// A tiny lock-protected accumulator for the bench's worker totals.
-final class Atomic<T: Sendable>: @unchecked Sendable {
+/// A lock-protected sum of the bench workers' flops.
+final class LockedTotal: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
-    func add(_ x: T) where T == Double { lock.lock(); stored += x; lock.unlock() }
+    private var stored: Double
+    init(_ value: Double) { stored = value }
+    var value: Double { lock.lock(); defer { lock.unlock() }; return stored }
+    func add(_ x: Double) { lock.lock(); stored += x; lock.unlock() }
 }

@@ -1,7 +1,4 @@
 import CBLAS
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import KindredCore
 import KindredVectorize
@@ -211,18 +208,6 @@ public enum SimilarityEngine {
             statsLock.withLock { $0 = $0 + local }
         }
 
-        if debugPasses {
-            for (t, side) in frozenSides.enumerated() {
-                for (name, h) in [("a", side.a), ("b", side.b)] {
-                    let n = name == "a" ? classes[tasks[t].a]!.rows.count : classes[tasks[t].b]!.rows.count
-                    var notFull = 0
-                    var thrs: [Float] = []
-                    for r in 0 ..< n { if !h.heaps.isFull(r) { notFull += 1 }; thrs.append(h.threshold[r]) }
-                    thrs.sort()
-                    print("task", t, name, "rows", n, "notFull", notFull, "thr p10/p50/p90", thrs[n / 10], thrs[n / 2], thrs[9 * n / 10])
-                }
-            }
-        }
         // Exact rescoring and the contract's order.
         let results = tasks.indices.map { t -> TaskResult in
             let task = tasks[t]
@@ -270,8 +255,6 @@ public enum SimilarityEngine {
         return slots.collect()
     }
 }
-
-let debugPasses = getenv("KINDRED_DEBUG_PASSES") != nil
 
 /// One tile: scores of a block of class A against a block of class B, and
 /// the fused offers to both sides' heaps.
@@ -370,11 +353,7 @@ struct TileKernel {
                 }
             }
         }
-        let forwardPassed = passed
-        defer {
-            stats.passedThreshold += Double(passed)
-            if debugPasses { print("tile", symmetric, blockA, blockB, m * n, forwardPassed, passed - forwardPassed) }
-        }
+        defer { stats.passedThreshold += Double(passed) }
         // 4. Offers to B's rows (each tile column), under B's block lock.
         guard !diagonal else { return }
         heapsB.withBlock(blockB) {
