@@ -110,19 +110,7 @@ import KindredCore
         let g = CandidateGraph(m)
         let engine = StableAssignment.assign(profiles: p, graph: g)
         let seekers = p.indices.filter { p[$0].role == .seeker }
-        // Each seeker: unassigned (-1) or one of its graph neighbours.
-        var all: [[Assignment]] = []
-        func search(_ k: Int, _ current: [Assignment], _ load: [Int: Int]) {
-            if k == seekers.count { all.append(current); return }
-            let s = seekers[k]
-            search(k + 1, current, load)
-            for c in g.neighbours[s] where (load[Int(c.index)] ?? 0) < p[Int(c.index)].capacity {
-                var l = load
-                l[Int(c.index), default: 0] += 1
-                search(k + 1, current + [Assignment(kind: .support, profile: Int32(s), partner: c.index, score: c.score)], l)
-            }
-        }
-        search(0, [], [:])
+        let all = Self.allFeasible(p, g)
         let stable = all.filter { Self.strictBlockingPairs(p, g, $0) == 0 }
         #expect(!stable.isEmpty)
         #expect(Self.strictBlockingPairs(p, g, engine) == 0)

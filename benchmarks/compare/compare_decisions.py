@@ -336,7 +336,7 @@ def compare_stable(args):
         same = not only_k and not only_m
         rows.append([count, len(seek), len(supp), len(edges), len(mine), len(theirs),
                      f"{sum(mine.values()):.6f}", f"{sum(theirs.values()):.6f}", "yes" if same else "NO",
-                     fmt_time(stages.get("decide")), fmt_time(t_solve)])
+                     fmt_time(stages.get("assign", stages.get("decide"))), fmt_time(t_solve)])
         for s, p in only_k[:5]:
             diffs.append(f"{count}: Kindred has ({s}, {p}, {mine[(s, p)]}); matching gives {s} "
                          f"{next(((h, sc) for (r, h), sc in theirs.items() if r == s), 'nothing')}")
@@ -348,7 +348,9 @@ def compare_stable(args):
           f"{args.vocabulary})\n")
     print(table(["people", "seekers with candidates", "supporters with slots", "graph edges",
                  "Kindred pairs", "matching pairs", "Kindred total", "matching total", "identical",
-                 "Kindred decide stage", "matching build + solve"], rows))
+                 "Kindred assign stage*", "matching build + solve"], rows))
+    print("\n*the `assign` stage of the run summary (support + peer pairs); older binaries: `decide` "
+          "(assignments + groups)")
     print()
     for d in diffs or ["no differences"]:
         print(f"- {d}")
@@ -406,27 +408,28 @@ def compare_optimal(args):
         row = [count, seed, len(seekers), len(owners), f"{sum(kindred_support(res['stable'][0]).values()):.6f}",
                f"{best:.6f} ({n_best})", f"{t_lsa:.3f} s"]
         for mode in ("optimal", "coverage"):
-            out, err, _ = res[mode]
+            out, info, _ = res[mode]          # info: stage times, or the engine's error message
             if out is None:
                 row += ["rejected", "-"]
-                rejected[mode] = err
+                rejected[mode] = info
                 continue
             if support_instance(profiles, out)[3] != edges:
                 notes.append(f"{count}/{seed} {mode}: candidate graph differs from the stable run's")
             mine = kindred_support(out)
             for p in check_support(mine, edges, caps)[:5]:
                 notes.append(f"{count}/{seed} {mode}: {p}")
-            total = sum(mine.values())
+            total, t = sum(mine.values()), fmt_time(info.get("assign", info.get("decide")))
             if mode == "optimal":
                 ok = abs(total - best) <= 1e-6 * max(1, len(mine))
-                row += [f"{total:.6f} ({len(mine)})", "yes" if ok else f"NO (Δ {total - best:+.6f})"]
+                row += [f"{total:.6f} ({len(mine)}), {t}", "yes" if ok else f"NO (Δ {total - best:+.6f})"]
             else:
-                row += [f"{len(mine)} (total {total:.6f})", "yes" if len(mine) == max_card else "NO"]
+                row += [f"{len(mine)} (total {total:.6f}), {t}", "yes" if len(mine) == max_card else "NO"]
         row += [f"{max_card} (best total {cov_best:.6f})", f"{t_mm:.3f} s"]
         rows.append(row)
     print(f"\n## Optimal and coverage modes vs scipy (vocabulary {args.vocabulary})\n")
     print(table(["people", "seed", "seekers", "slots", "stable total", "linear_sum_assignment total (pairs)",
-                 "lsa time", "Kindred optimal total (pairs)", "optimal = lsa", "Kindred coverage seekers",
+                 "lsa time", "Kindred optimal total (pairs), assign stage", "optimal = lsa",
+                 "Kindred coverage seekers, assign stage",
                  "= max matching", "maximum_bipartite_matching size", "mbm time"], rows))
     print()
     notes += [f"mode {m} rejected by this binary: {e}" for m, e in rejected.items()]
