@@ -37,8 +37,9 @@ public struct Decisions: Sendable {
             ? StableAssignment.assign(profiles: profiles, graph: graph, kept: plan.keptSupport)
             : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode, kept: plan.keptSupport)
         let peers = PeerPairing.pair(profiles: profiles, graph: graph, kept: plan.keptPeers)
+        let keptPeople = Set((plan.keptSupport + plan.keptPeers).flatMap { [Int($0.profile), Int($0.partner)] })
         var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers,
-                                                    mode: config.assignmentMode)
+                                                    mode: config.assignmentMode, kept: keptPeople)
 
         timer("assign")
         var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
@@ -91,8 +92,10 @@ public struct Decisions: Sendable {
 /// Eligible (contract §4): a seeker or supporter with at least one candidate
 /// of the other role, a peer with at least one peer candidate.
 enum AssignmentReasons {
+    /// - Parameter kept: people whose current pairing was kept (`--current`);
+    ///   reasons say how many of a person's candidates they account for.
     static func unmatched(profiles: [Profile], graph: CandidateGraph, assignments: [Assignment],
-                          mode: AssignmentMode = .stable) -> [Unmatched] {
+                          mode: AssignmentMode = .stable, kept: Set<Int> = []) -> [Unmatched] {
         var load = [Int](repeating: 0, count: profiles.count)
         for a in assignments {
             load[Int(a.profile)] += 1
@@ -127,7 +130,10 @@ enum AssignmentReasons {
                     ? "the only candidate peer was paired with a closer match"
                     : "all \(n) candidate peers were paired with closer matches"
             }
-            out.append(Unmatched(profile: Int32(i), stage: .assignment, reason: reason))
+            let keptCandidates = candidates.filter { kept.contains(Int($0.index)) }.count
+            let note = keptCandidates == 0 ? ""
+                : "; \(keptCandidates) of them \(keptCandidates == 1 ? "is" : "are") in a current pairing that was kept"
+            out.append(Unmatched(profile: Int32(i), stage: .assignment, reason: reason + note))
         }
         return out
     }

@@ -50,6 +50,7 @@ public struct IncumbencyPlan: Sendable {
             guard s.micro > 0 else { end("nothing in common any more (score 0)"); continue }
             if pair.kind == .support {
                 guard !taken.contains(a) else { end("the seeker is already kept with another supporter"); continue }
+                guard profiles[b].capacity > 0 else { end("the supporter's capacity is now 0"); continue }
                 guard load[b, default: 0] < profiles[b].capacity else {
                     end("the supporter's capacity (\(profiles[b].capacity)) is already used by kept pairings")
                     continue

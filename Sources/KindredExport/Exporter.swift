@@ -5,15 +5,16 @@ import KindredCore
 /// Writes both exports so that each either holds the complete run or is left
 /// exactly as it was (contract §1, "Nothing is ever half-written").
 ///
-/// Order: (1) the SQLite run is appended in one transaction while the JSON
+/// Order: (1) the SQLite run is written inside one transaction while the JSON
 /// document streams, on another thread, into a temporary file beside the
-/// target (about 1 MiB of it in memory at a time); (2) once both are done and
-/// the file is synced, it is renamed over the target, which is atomic on one
-/// file system. A failed transaction rolls
-/// back (and deletes a database file this run created) before any JSON file is
-/// renamed; a failure in the JSON stream removes the temporary file. The one
-/// window left: the rename failing after the commit leaves the new run in
-/// SQLite and the old JSON in place (each file still whole).
+/// target (about 1 MiB of it in memory at a time); (2) before COMMIT the
+/// exporter waits for the JSON file to be complete and synced, and rolls the
+/// transaction back if it is not; (3) after COMMIT the temporary file is
+/// renamed over the target, which is atomic on one file system. A failure in
+/// (1) or (2) leaves both outputs as they were (a database file this run
+/// created is deleted) and removes the temporary file. The one window left:
+/// the rename failing after the commit leaves the new run in SQLite and the
+/// old JSON in place (each file still whole).
 public enum Exporter {
     public struct Outcome: Sendable {
         public var runID: Int64?
@@ -41,27 +42,31 @@ public enum Exporter {
                 json.close(handle)
             }
         }
+        // The JSON file must be complete and synced before SQLite commits, so a
+        // failure of either leaves both outputs as they were.
+        func jsonDone() throws {
+            group.wait()
+            if let jsonPath, let error = json.error {
+                throw ExportError(path: jsonPath, message: "cannot write the JSON export: \(error)")
+            }
+        }
         var runID: Int64?
-        var databaseError: Error?
         if let databasePath {
             let existed = fm.fileExists(atPath: databasePath)
             do {
                 let db = try SQLiteDatabase(path: databasePath)
                 defer { db.close() }
-                runID = try SQLiteExport.append(report, to: db)
+                runID = try SQLiteExport.append(report, to: db, beforeCommit: jsonDone)
             } catch {
+                group.wait()
                 if !existed {
                     for suffix in ["", "-journal", "-wal", "-shm"] { try? fm.removeItem(atPath: databasePath + suffix) }
                 }
-                databaseError = ExportError(path: databasePath, message: "\(error)")
+                throw error as? ExportError ?? ExportError(path: databasePath, message: "\(error)")
             }
         }
-        group.wait()
-        if let databaseError { throw databaseError }
+        try jsonDone()
         if let jsonPath, let tmp = temporaryJSON {
-            if let error = json.error {
-                throw ExportError(path: jsonPath, message: "cannot write the JSON export: \(error)")
-            }
             guard rename(tmp, jsonPath) == 0 else {
                 throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(errno))")
             }

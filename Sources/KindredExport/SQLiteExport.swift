@@ -43,12 +43,15 @@ public enum SQLiteExport {
         """
 
     /// Appends one run inside one transaction; returns the new `run_id`.
-    /// On any error the transaction is rolled back and the error rethrown.
-    static func append(_ r: RunReport, to db: SQLiteDatabase) throws -> Int64 {
+    /// `beforeCommit` runs last inside the transaction (the exporter waits for
+    /// the JSON file there); on any error, its own included, the transaction
+    /// is rolled back and the error rethrown.
+    static func append(_ r: RunReport, to db: SQLiteDatabase, beforeCommit: () throws -> Void = {}) throws -> Int64 {
         try db.execute("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144;")
         try db.execute("BEGIN IMMEDIATE")
         do {
             let runID = try write(r, db)
+            try beforeCommit()
             try db.execute("COMMIT")
             return runID
         } catch {

@@ -12,7 +12,8 @@ public enum IncumbencyLoader {
     static let optional = ["partner_id", "group_id"]
 
     /// - Complexity: O(file size).
-    public static func load(_ file: InputFile, profileIndex: [String: Int32]) throws -> (Incumbency, [Reject]) {
+    /// Returns the decisions, the rejected rows and the unknown column names.
+    public static func load(_ file: InputFile, profileIndex: [String: Int32]) throws -> (Incumbency, [Reject], unknownColumns: [String]) {
         var table = try CSVTable(file: file, required: required, optional: optional)
         var result = Incumbency()
         var rejects: [Reject] = []
@@ -46,6 +47,6 @@ public enum IncumbencyLoader {
                 }
             }
         }
-        return (result, rejects)
+        return (result, rejects, table.unknownColumns)
     }
 }

@@ -157,9 +157,10 @@ public struct Inputs: Sendable {
         if let cur {
             var index: [String: Int32] = [:]
             for (i, profile) in dataset.profiles.enumerated() { index[profile.id] = Int32(i) }
-            let (loaded, rejects) = try IncumbencyLoader.load(cur, profileIndex: index)
+            let (loaded, rejects, unknown) = try IncumbencyLoader.load(cur, profileIndex: index)
             incumbency = loaded
             dataset.rejects.append(contentsOf: rejects)
+            if !unknown.isEmpty { dataset.unknownColumns.append((cur.name, unknown)) }
         }
         return Inputs(dataset: dataset, config: cfg, sha256: hash.hexDigest(), incumbency: incumbency)
     }

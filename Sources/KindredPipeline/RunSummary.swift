@@ -62,13 +62,15 @@ public enum Validate {
         public var rejects: [Reject]
     }
 
-    public static func run(profiles: String, tags: String, exclusions: String?, config: String?) throws -> Result {
-        let input = try Inputs.load(profiles: profiles, tags: tags, exclusions: exclusions, config: config)
+    public static func run(profiles: String, tags: String, exclusions: String?, config: String?,
+                           current: String? = nil) throws -> Result {
+        let input = try Inputs.load(profiles: profiles, tags: tags, exclusions: exclusions, config: config, current: current)
         let d = input.dataset
         let active = d.profiles.filter(\.active).count
         var lines = ["profiles: \(d.profiles.count) valid (\(active) active, \(d.profiles.count - active) inactive)",
                      "tags: \(d.tags.reduce(0) { $0 + $1.count }) kept, \(d.tagNames.count) distinct",
                      "exclusions: \(d.exclusions.count) pairs",
+                     "current decisions: \(input.incumbency.pairs.count) pairings, \(input.incumbency.groups.count) groups",
                      "rejected rows: \(d.rejects.count)"]
         lines += RunSummary.unknownColumnLines(d)
         return Result(summary: RunSummary(lines: lines), rejects: d.rejects)

@@ -68,12 +68,13 @@ struct ValidateInputs: ParsableCommand {
         commandName: "validate", abstract: "Check the inputs; print the summary and rejects; write nothing.")
 
     @OptionGroup var inputs: InputOptions
+    @Option(help: "Current pairings and groups (CSV), checked too.") var current: String?
     @Flag(help: "Exit non-zero if any row is rejected.") var strict = false
 
     func run() throws {
         do {
             let result = try Validate.run(profiles: inputs.profiles, tags: inputs.tags,
-                                          exclusions: inputs.exclusions, config: inputs.config)
+                                          exclusions: inputs.exclusions, config: inputs.config, current: current)
             print(result.summary)
             for r in result.rejects { print("reject: \(r)") }
             if strict && !result.rejects.isEmpty { throw ExitCode(1) }

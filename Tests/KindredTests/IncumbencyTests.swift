@@ -44,7 +44,7 @@ import KindredVectorize
         let d = try TestSupport.load(profiles: profiles, tags: tags, exclusions: exclusions)
         var index: [String: Int32] = [:]
         for (i, p) in d.profiles.enumerated() { index[p.id] = Int32(i) }
-        let (incumbency, rejects) = try IncumbencyLoader.load(InputFile(name: "current.csv", bytes: Array(current.utf8)), profileIndex: index)
+        let (incumbency, rejects, _) = try IncumbencyLoader.load(InputFile(name: "current.csv", bytes: Array(current.utf8)), profileIndex: index)
         #expect(rejects.isEmpty)
         let f = Vectorizer.build(d, weights: .defaults)
         let rules = CompiledRules(d)
