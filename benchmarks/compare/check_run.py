@@ -314,8 +314,13 @@ def check_match_lists(ref, matches, rep):
     return graph
 
 
-def check_assignments(ref, profiles, assignments, graph, unmatched, rep):
-    """Hard rules, graph membership, loads, scores and blocking pairs (contract section 4)."""
+def check_assignments(ref, profiles, assignments, graph, unmatched, rep, strict_stability=True, incumbents=False):
+    """Hard rules, graph membership, loads, scores and blocking pairs (contract section 4).
+
+    Blocking pairs fail the check only in stable mode without kept current
+    pairings (strict_stability); otherwise they are counted and reported. With
+    incumbents, a kept pairing may lie outside the candidate graph (warning).
+    """
     load, held, seeker_of, peer_of, I, J, S = Counter(), defaultdict(list), {}, {}, [], [], []
     for a in assignments:
         s, p, kind, sc = a["profile_id"], a["partner_id"], a["kind"], a["score"]
@@ -339,7 +344,10 @@ def check_assignments(ref, profiles, assignments, graph, unmatched, rep):
         if not ref.allowed(i, j):
             rep.fail("assignment_hard_rule", s, p)
         if frozenset((s, p)) not in graph:
-            rep.fail("assignment_not_in_candidate_graph", s, p)
+            if incumbents:
+                rep.warn("assignment_outside_candidate_graph_(kept_current_pairing?)")
+            else:
+                rep.fail("assignment_not_in_candidate_graph", s, p)
         I.append(i), J.append(j), S.append(sc)
     for sc, r, i, j in zip(S, rnd(ref.pair_scores(I, J)), I, J):
         rep.err("assignment_score", sc, r, ref.ids[i], ref.ids[j])
@@ -357,11 +365,13 @@ def check_assignments(ref, profiles, assignments, graph, unmatched, rep):
             better_p = load[y] < profiles[y]["cap"] or (bool(held[y]) and min(held[y]) < sc)
             if better_s and better_p:
                 blocking["support"] += 1
-                rep.fail("blocking_support_pair", x, y)
+                if strict_stability:
+                    rep.fail("blocking_support_pair", x, y)
         elif rx == ry == 2:
             if all(v not in peer_of or (peer_of[v][0] not in key and peer_of[v][1] < sc) for v in key):
                 blocking["peer"] += 1
-                rep.fail("blocking_peer_pair", *sorted(key))
+                if not incumbents:
+                    rep.fail("blocking_peer_pair", *sorted(key))
     out = {p for p, st in unmatched if st == "assignment"}
     for key in graph:                                   # contract section 4: coverage (warning)
         for v in key:
@@ -438,7 +448,17 @@ def main(argv=None):
     ap.add_argument("--sample", type=int, help="check the rankings of N random active profiles only")
     ap.add_argument("--seed", type=int, default=1, help="seed of --sample (default 1)")
     ap.add_argument("--block", type=int, default=0, help="query rows per block (default: ~32 MB arrays)")
+    ap.add_argument("--mode", choices=["stable", "optimal", "coverage"],
+                    help="assignment mode of the run (default: the config's [assignment] mode, else stable); "
+                         "support blocking pairs fail the check only in stable mode")
+    ap.add_argument("--current", action="store_true",
+                    help="the run used --current: kept pairings may block or lie outside the graph")
     args = ap.parse_args(argv)
+    mode = args.mode
+    if mode is None and args.config:
+        with open(args.config, "rb") as f:
+            mode = tomllib.load(f).get("assignment", {}).get("mode")
+    mode = mode or "stable"
 
     weights, cfg_k, gmin, gmax = load_config(args.config)
     k = args.top_k or cfg_k
@@ -455,7 +475,8 @@ def main(argv=None):
     rep = Report()
     graph = check_match_lists(ref, matches, rep)
     check_rankings(ref, matches, unmatched, rows, k, rep, args.block)
-    blocking = check_assignments(ref, profiles, data["assignments"], graph, unmatched, rep)
+    blocking = check_assignments(ref, profiles, data["assignments"], graph, unmatched, rep,
+                                 strict_stability=(mode == "stable" and not args.current), incumbents=args.current)
     check_groups(ref, data["groups"], gmin, gmax, unmatched, rep)
     run = check_db(args.db, data, rep) if args.db else None
 
@@ -465,7 +486,8 @@ def main(argv=None):
           f"{len(data['groups'])} groups" + (f"; db run {run} compared" if run is not None else ""))
     print(f"lists identical to the reference (ids and order): {rep.identical}")
     print(f"max score error: {rep.max_err:.3g} (tolerance {TOL:g})")
-    print(f"blocking pairs: support {blocking['support']}, peer {blocking['peer']}")
+    print(f"blocking pairs: support {blocking['support']}, peer {blocking['peer']} (mode {mode}"
+          + (", with kept current pairings" if args.current else "") + ")")
     for kind, n in sorted(rep.warns.items()):
         print(f"warning: {kind}: {n}")
     if rep.fails:
