@@ -5,6 +5,12 @@ public struct KindredConfig: Sendable, Equatable {
     /// Smallest and largest group size.
     public var groupMin: Int = 5
     public var groupMax: Int = 8
+    /// Smallest cohesion of a newly suggested group (about what people picked
+    /// at random within one language share is 0.07).
+    public var groupMinCohesion: Double = 0.1
+    /// A person joins an existing group late only if their mean score to it is
+    /// at least this share of the group's cohesion.
+    public var groupJoinRatio: Double = 0.5
     /// Feature block weights, normalised to sum to 1.
     public var weights: BlockWeights = .defaults
     /// How seekers are assigned to supporters.

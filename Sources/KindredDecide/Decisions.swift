@@ -25,8 +25,12 @@ public struct Decisions: Sendable {
     ///   - incumbency: today's decisions to keep where still allowed.
     ///   - isExcluded: whether a pair is in exclusions.csv.
     ///   - timer: called with a stage name when assignments, then groups, are done.
+    ///   - row: a profile's sparse feature row (score = dot product), for the
+    ///     group refinement; `nil` skips it.
     public static func make(dataset: Dataset, matches: RankedMatches, groupNeighbours: RankedMatches,
                             score: @escaping (Int, Int) -> Double, allowed: @escaping (Int, Int) -> Bool,
+                            row: ((Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))? = nil,
+                            dimension: Int = 0,
                             isExcluded: (Int, Int) -> Bool = { _, _ in false },
                             incumbency: Incumbency = Incumbency(), config: KindredConfig,
                             timer: (String) -> Void = { _ in }) -> Decisions {
@@ -43,11 +47,14 @@ public struct Decisions: Sendable {
 
         timer("assign")
         var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
-        let settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
+        var settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
+        settings.minCohesion = config.groupMinCohesion
+        settings.joinRatio = config.groupJoinRatio
         for (kind, role) in [(SupportGroup.Kind.peer, Role.peer), (.seeker, .seeker)] {
             let pool = profiles.indices.filter { profiles[$0].active && profiles[$0].role == role }
             let former = GroupFormation(profiles: profiles, neighbours: { groupNeighbours.candidates(of: $0) },
-                                        score: score, allowed: allowed, settings: settings, pool: pool)
+                                        score: score, allowed: allowed, row: row, dimension: dimension,
+                                        settings: settings, pool: pool)
             let kept = plan.keptGroups.filter { $0.kind == kind }.map { (members: $0.members, language: $0.language) }
             let (groups, left) = former.form(pool: pool, kept: kept)
             formed += groups.map { (kind, $0) }

@@ -14,9 +14,14 @@ import KindredCore
 ///    Up to `group_min` the best such person is always added; beyond it, only
 ///    while their mean score is at least `keepRatio` of the group's cohesion,
 ///    so growing never dilutes a group much.
-/// 3. A seed that cannot reach `group_min` releases its members.
+/// 3. A seed that cannot reach `group_min`, or whose group's cohesion stays
+///    below `minCohesion` (about what people picked at random within one
+///    language share), releases its members.
 /// 4. People still unplaced may then join an existing group with room, when
-///    allowed with every member, and when their mean score to it is positive.
+///    allowed with every member, and when their mean score to it is positive
+///    and at least `joinRatio` of the group's cohesion.
+/// 5. ``GroupRefinement`` moves and swaps members between neighbouring groups
+///    while that raises the mean cohesion without lowering the weaker group.
 ///
 /// Scores inside a group are exact (double precision), so `cohesion` is
 /// the true mean pairwise score. Deterministic: every choice breaks ties by
@@ -33,6 +38,11 @@ public struct GroupFormation {
         /// Beyond `groupMin`, a newcomer's mean score must be at least this share
         /// of the group's current cohesion.
         public var keepRatio = 0.75
+        /// A leftover joins a group only if their mean score to its members is
+        /// at least this share of the group's cohesion.
+        public var joinRatio = 0.5
+        /// New groups need at least this cohesion (config `group_min_cohesion`).
+        public var minCohesion = 0.1
         public var themeMax: Int
 
         public init(groupMin: Int, groupMax: Int, themeMax: Int) {
@@ -50,6 +60,9 @@ public struct GroupFormation {
     }
 
     let profiles: [Profile]
+    /// A profile's sparse feature row, for the refinement's group sums; `nil` skips refinement.
+    let row: ((Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))?
+    let dimension: Int
     let neighbours: (Int) -> ArraySlice<Candidate>
     let score: (Int, Int) -> Double
     let allowed: (Int, Int) -> Bool
@@ -59,8 +72,11 @@ public struct GroupFormation {
 
     public init(profiles: [Profile], neighbours: @escaping (Int) -> ArraySlice<Candidate>,
                 score: @escaping (Int, Int) -> Double, allowed: @escaping (Int, Int) -> Bool,
+                row: ((Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))? = nil, dimension: Int = 0,
                 settings: Settings, pool: [Int]) {
         self.profiles = profiles
+        self.row = row
+        self.dimension = dimension
         self.neighbours = neighbours
         self.score = score
         self.allowed = allowed
@@ -108,13 +124,22 @@ public struct GroupFormation {
                 guard g >= 0, tried.insert(g).inserted, groups[g].count < settings.groupMax else { continue }
                 guard groups[g].allSatisfy({ allowed(x, $0) }), !commonLanguages(groups[g] + [x]).isEmpty else { continue }
                 let mean = groups[g].reduce(0.0) { $0 + score(x, $1) } / Double(groups[g].count)
-                if mean > 0, best == nil || mean > best!.mean { best = (g, mean) }
+                // A latecomer must fit at least half as well as the members do
+                // with each other, so joining never drags a group down much.
+                let floor = settings.joinRatio * GroupDescription.meanPairScore(groups[g], score: score)
+                if mean > 0, mean >= floor, best == nil || mean > best!.mean { best = (g, mean) }
             }
             if let best {
                 groups[best.group].append(x)
                 assigned[x] = true
                 groupOf[x] = best.group
             }
+        }
+
+        if let row {
+            GroupRefinement(profiles: profiles, neighbours: neighbours, allowed: allowed, row: row, settings: settings,
+                            dimension: dimension)
+                .refine(&groups, groupOf: &groupOf, fixed: kept.count)
         }
 
         let formed = groups.enumerated().map { n, g -> Formed in
@@ -134,7 +159,7 @@ public struct GroupFormation {
             } else if compatible < settings.groupMin - 1 {
                 left.append((x, "only \(compatible) compatible \(noun)\(compatible == 1 ? "" : "s") found; a group needs \(settings.groupMin)"))
             } else {
-                left.append((x, "no group with room suited this person, and too few similar \(noun)s were left to start one"))
+                left.append((x, "no group with room suited this person, and too few similar \(noun)s were left to start one (a new group needs \(settings.groupMin) people with cohesion at least \(settings.minCohesion))"))
             }
         }
         return (formed, left)
@@ -179,7 +204,10 @@ public struct GroupFormation {
             }
             consider(neighboursOf: x)
         }
-        return members.count >= settings.groupMin ? members : nil
+        guard members.count >= settings.groupMin else { return nil }
+        // A group no more alike than people picked at random is not suggested.
+        let cohesion = pairSum / Double(members.count * (members.count - 1) / 2)
+        return cohesion >= settings.minCohesion ? members : nil
     }
 
     private func commonLanguages(_ members: [Int]) -> Set<String> {
@@ -200,6 +228,14 @@ public struct GroupFormation {
 
 /// Group cohesion, member fit and theme.
 public enum GroupDescription {
+    /// Mean pairwise score of a set of profiles (0 for fewer than two).
+    static func meanPairScore(_ members: [Int], score: (Int, Int) -> Double) -> Double {
+        guard members.count > 1 else { return 0 }
+        var total = 0.0
+        for a in members.indices { for b in members.indices where b > a { total += score(members[a], members[b]) } }
+        return total / Double(members.count * (members.count - 1) / 2)
+    }
+
     /// Mean pairwise score, and each member's mean score to the others.
     public static func cohesion(_ members: [Int32], score: (Int, Int) -> Double) -> (cohesion: Score, fit: [Score]) {
         let n = members.count

@@ -47,6 +47,14 @@ public enum ConfigLoader {
             case "top_k": config.topK = try value.int(in: 1 ... 1000, key: path, fail: fail)
             case "group_min": config.groupMin = try value.int(in: 2 ... 100, key: path, fail: fail)
             case "group_max": config.groupMax = try value.int(in: 2 ... 100, key: path, fail: fail)
+            case "group_min_cohesion":
+                let v = try value.double(key: path, fail: fail)
+                guard v.isFinite, (0 ... 1).contains(v) else { throw fail("'group_min_cohesion' must be between 0 and 1") }
+                config.groupMinCohesion = v
+            case "group_join_ratio":
+                let v = try value.double(key: path, fail: fail)
+                guard v.isFinite, (0 ... 1).contains(v) else { throw fail("'group_join_ratio' must be between 0 and 1") }
+                config.groupJoinRatio = v
             case "shared_tags_max": config.sharedTagsMax = try value.int(in: 0 ... 100, key: path, fail: fail)
             case "theme_max": config.themeMax = try value.int(in: 0 ... 100, key: path, fail: fail)
             case "weights.tags", "weights.availability", "weights.age", "weights.region":

@@ -96,6 +96,7 @@ public enum NightlyRun {
         // Decide.
         let decisions = Decisions.make(dataset: dataset, matches: matches, groupNeighbours: groupNeighbours,
                                        score: { features.exactScore($0, $1) }, allowed: { rules.allows($0, $1) },
+                                       row: { features.row($0) }, dimension: features.dimension,
                                        isExcluded: { rules.isExcluded($0, $1) }, incumbency: input.incumbency,
                                        config: config, timer: { timer.end($0) })
         unmatched.append(contentsOf: decisions.unmatched)

@@ -42,6 +42,11 @@ public struct FeatureSpace: Sendable {
         self.weights = weights
     }
 
+    /// Profile i's stored entries: sorted columns and their values.
+    @inlinable public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>) {
+        (columns[rowOffsets[i] ..< rowOffsets[i + 1]], values[rowOffsets[i] ..< rowOffsets[i + 1]])
+    }
+
     /// Number of stored non-zeros of profile i.
     @inlinable public func nonZeros(_ i: Int) -> Int { rowOffsets[i + 1] - rowOffsets[i] }
 

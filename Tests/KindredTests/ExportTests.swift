@@ -127,7 +127,7 @@ import KindredCore
     @Test func configJSONListsEveryKeySorted() throws {
         let json = ConfigJSON.render(KindredConfig())
         let keys = Self.objectKeyLists(Array(json.utf8))
-        #expect(keys.last == ["assignment", "group_max", "group_min", "shared_tags_max", "theme_max", "top_k", "weights"])
+        #expect(keys.last == ["assignment", "group_join_ratio", "group_max", "group_min", "group_min_cohesion", "shared_tags_max", "theme_max", "top_k", "weights"])
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((object?["weights"] as? [String: Double])?["tags"] == 0.7)
     }
