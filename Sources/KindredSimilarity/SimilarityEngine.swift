@@ -169,13 +169,19 @@ public enum SimilarityEngine {
                     }
                 }
             } else if na > 0 && nb > 0 {
-                for d in 0 ..< na + nb - 1 {
-                    for x in 0 ..< na where d - x >= 0 && d - x < nb {
-                        if BlockMask.compatible(ca.blockMasks[x], cb.blockMasks[d - x]) {
-                            units.append(Unit(task: t, a: x, b: d - x))
+                // Both classes are sorted the same way, so blocks at the same
+                // relative position hold similar people: visit those pairs first
+                // (thresholds rise early), then spread outwards.
+                var pairs: [(x: Int, y: Int, distance: Double)] = []
+                for x in 0 ..< na {
+                    for y in 0 ..< nb {
+                        if BlockMask.compatible(ca.blockMasks[x], cb.blockMasks[y]) {
+                            pairs.append((x, y, abs((Double(x) + 0.5) / Double(na) - (Double(y) + 0.5) / Double(nb))))
                         } else { stats.blocksSkipped += 1 }
                     }
                 }
+                pairs.sort { $0.distance != $1.distance ? $0.distance < $1.distance : ($0.x, $0.y) < ($1.x, $1.y) }
+                units += pairs.map { Unit(task: t, a: $0.x, b: $0.y) }
             }
         }
 
@@ -377,7 +383,7 @@ struct TileKernel {
                     }
                     for c in j ..< j + lanes where row[c] >= thr[c] {
                         passed += 1
-                        let micro = Int32((Double(row[c]) * 1_000_000).rounded())
+                        let micro = Int32(Double(row[c]) * 1_000_000 + 0.5)  // scores here are > 0: truncation rounds
                         let key = TopKHeaps.key(micro: max(micro, 0), index: ai)
                         let heapRow = rb.lowerBound + c
                         guard heapsB.wouldAccept(heapRow, key),
@@ -411,7 +417,7 @@ struct TileKernel {
                 passed += 1
                 let ci = Int(candidates[c])
                 if skipSelf && ci == qi { continue }
-                let micro = Int32((Double(row[c]) * 1_000_000).rounded())
+                let micro = Int32(Double(row[c]) * 1_000_000 + 0.5)  // scores here are > 0: truncation rounds
                 let key = TopKHeaps.key(micro: max(micro, 0), index: Int32(ci))
                 guard heapsA.wouldAccept(heapRow, key), rules.allows(qi, ci) else { continue }
                 heapsA.offer(heapRow, key)

@@ -146,15 +146,16 @@ def rank_chunk(P, search, pending, cols, n, k, keep):
     return done, (pending[q[sel]], gj[sel], R[sel])
 
 
-def rank_all(P, tool, k, keep, threads, budget=8_000_000):
+def rank_all(P, tool, k, keep, threads, budget=2_000_000):
     """Top-k under the hard rules for every active profile, per role class (peers x peers, seekers x
     supporters, supporters x seekers). Each pending row asks the tool for n candidates (n = 4k first),
     drops those the hard rules forbid or whose rounded score is 0, and keeps the best `keep` by
     rounded score desc, then id. A row is final when the tool returned every candidate it has
     (exhaustive) or when >= k survive and the k-th rounded score beats the rounded score of the
     worst returned candidate (so nothing not returned can tie or beat it); other rows go again with
-    n x 8 (all columns once n passes half of them). Rows go to the tool in chunks of about `budget` / n to bound memory. Returns (query,
-    candidate, rounded score) arrays of global indices, sorted by query then rank, and a log."""
+    n x 8 (all columns once n passes half of them). Rows go to the tool in chunks of about
+    `budget` / n to bound memory. Returns (query, candidate, rounded score) arrays of global
+    indices, sorted by query then rank, and a log."""
     out, rounds = [], []
     for role in range(3):
         qrows = np.flatnonzero(P.role == role)
