@@ -21,21 +21,33 @@ public struct SHA256: Sendable {
 
     public init() {}
 
-    /// Feeds bytes. - Complexity: O(n).
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    /// Feeds bytes. - Complexity: O(n); whole 64-byte blocks are hashed in
+    /// place, only a partial block is copied.
+    public mutating func update(_ bytes: [UInt8]) {
         length &+= UInt64(bytes.count)
-        pending.append(contentsOf: bytes)
-        let whole = pending.count / 64 * 64
-        guard whole > 0 else { return }
-        pending.withUnsafeBufferPointer { buf in
+        bytes.withUnsafeBufferPointer { input in
             var offset = 0
-            while offset < whole {
-                compress(UnsafeBufferPointer(rebasing: buf[offset ..< offset + 64]))
+            // Complete a pending partial block first.
+            if !pending.isEmpty {
+                let take = min(64 - pending.count, input.count)
+                pending.append(contentsOf: input[0 ..< take])
+                offset = take
+                if pending.count == 64 {
+                    let block = pending
+                    block.withUnsafeBufferPointer { compress($0) }
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            while offset + 64 <= input.count {
+                compress(UnsafeBufferPointer(rebasing: input[offset ..< offset + 64]))
                 offset += 64
             }
+            pending.append(contentsOf: input[offset...])
         }
-        pending.removeFirst(whole)
     }
+
+    /// Feeds bytes from any collection.
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 { update(Array(bytes)) }
 
     /// The digest as 64 lower-case hex digits.
     public func hexDigest() -> String {
@@ -44,7 +56,8 @@ public struct SHA256: Sendable {
         copy.pending.append(0x80)
         while copy.pending.count % 64 != 56 { copy.pending.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { copy.pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        copy.pending.withUnsafeBufferPointer { buf in
+        let tail = copy.pending
+        tail.withUnsafeBufferPointer { buf in
             var offset = 0
             while offset < buf.count {
                 copy.compress(UnsafeBufferPointer(rebasing: buf[offset ..< offset + 64]))
@@ -61,7 +74,10 @@ public struct SHA256: Sendable {
     }
 
     private mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
-        var w = [UInt32](repeating: 0, count: 64)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in compress(block, schedule: w) }
+    }
+
+    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for t in 0 ..< 16 {
             w[t] = UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16 | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
         }

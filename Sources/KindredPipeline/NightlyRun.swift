@@ -151,8 +151,16 @@ public struct Inputs: Sendable {
         let c = try config.map { try InputFile(path: $0) }
         let cur = try current.map { try InputFile(path: $0) }
         let cfg = try c.map { try ConfigLoader.load($0) } ?? KindredConfig()
-        var hash = SHA256()
-        for file in [p, t, e, c, cur].compactMap({ $0 }) { hash.update(file.bytes) }
+        // Hash on a second core while this one parses.
+        let digest = DigestBox()
+        let hashing = DispatchGroup()
+        let files = [p, t, e, c, cur].compactMap { $0 }
+        DispatchQueue.global().async(group: hashing) {
+            var hash = SHA256()
+            for file in files { hash.update(file.bytes) }
+            digest.value = hash.hexDigest()
+        }
+        defer { hashing.wait() }
         var dataset = try Ingest.load(profiles: p, tags: t, exclusions: e)
         var incumbency = Incumbency()
         if let cur {
@@ -163,7 +171,8 @@ public struct Inputs: Sendable {
             dataset.rejects.append(contentsOf: rejects)
             if !unknown.isEmpty { dataset.unknownColumns.append((cur.name, unknown)) }
         }
-        return Inputs(dataset: dataset, config: cfg, sha256: hash.hexDigest(), incumbency: incumbency)
+        hashing.wait()
+        return Inputs(dataset: dataset, config: cfg, sha256: digest.value, incumbency: incumbency)
     }
 }
 
@@ -188,4 +197,9 @@ enum Timestamp {
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: date)
     }
+}
+
+/// The input digest computed on the hashing thread; read after the group waits.
+private final class DigestBox: @unchecked Sendable {
+    var value = ""
 }
