@@ -18,7 +18,7 @@ public enum Bench {
         public var seed: UInt64
         public var repeats: Int
         /// Kernels to time; each gets a line.
-        public var kernels: [ColumnSplit.Kernel] = [.hybrid]
+        public var kernels: [ColumnSplit.Kernel] = [.auto]
         public var block: Int = 512
 
         public init(count: Int, vocabulary: Int, tagsPerPerson: Double, topK: Int, threads: Int, seed: UInt64, repeats: Int) {
@@ -59,8 +59,9 @@ public enum Bench {
                 best = min(best, seconds)
                 stats = s
             }
+            let label = kernel == .auto ? "auto (\(stats.kernel.rawValue))" : kernel.rawValue
             lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d), %.3g pairs/s, %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits/s, %.2f%% of scores passed the threshold",
-                                kernel.rawValue, best, o.repeats, stats.pairsScored / best, stats.denseColumns,
+                                label, best, o.repeats, stats.pairsScored / best, stats.denseColumns,
                                 stats.sparseColumns, stats.flops / best / 1e9, stats.sparseHits / best,
                                 100 * stats.passedThreshold / max(1, stats.pairsScored)))
             if stats.denseColumns > 0 {

@@ -26,7 +26,7 @@ public enum NightlyRun {
         public var strict = false
         public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
         /// The similarity kernel (see ``ColumnSplit``).
-        public var kernel: ColumnSplit.Kernel = .hybrid
+        public var kernel: ColumnSplit.Kernel = .auto
 
         public init(profiles: String, tags: String, exclusions: String? = nil, config: String? = nil,
                     database: String? = nil, json: String? = nil) {

@@ -32,8 +32,8 @@ public struct RunSummary: Sendable, CustomStringConvertible {
                      + ", total \(RunSummary.seconds(total))")
         let rankSeconds = stages.first { $0.name == "rank" }?.seconds ?? 0
         if rankSeconds > 0 {
-            lines.append(String(format: "similarity: %.3g pairs scored (%.3g/s), %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits, %d of %d tiles skipped",
-                                statistics.pairsScored, statistics.pairsScored / rankSeconds,
+            lines.append(String(format: "similarity: %@ kernel, %.3g pairs scored (%.3g/s), %d dense + %d sparse columns, %.1f GFLOP/s dense, %.3g sparse hits, %d of %d tiles skipped",
+                                statistics.kernel.rawValue, statistics.pairsScored, statistics.pairsScored / rankSeconds,
                                 statistics.denseColumns, statistics.sparseColumns, statistics.flops / rankSeconds / 1e9,
                                 statistics.sparseHits, statistics.blocksSkipped, statistics.blocksSkipped + statistics.blocksComputed))
         }

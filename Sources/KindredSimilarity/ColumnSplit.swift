@@ -13,6 +13,9 @@ import KindredVectorize
 public struct ColumnSplit: Sendable {
     /// The kernel policy.
     public enum Kernel: String, Sendable, CaseIterable {
+        /// Pure dense or pure sparse, whichever the cost model below expects
+        /// to be faster for this data (the default).
+        case auto
         /// Columns with density at or above the threshold are dense.
         case hybrid
         /// Every column dense: pure blocked sgemm.
@@ -30,8 +33,31 @@ public struct ColumnSplit: Sendable {
     /// Whether the age block is handled by per-block lookup tables instead
     /// (see ``RowClass``): its columns are then neither dense nor sparse.
     public let ageByTable: Bool
+    /// The kernel in effect (`.auto` resolved).
+    public let kernel: Kernel
 
-    public init(features: FeatureSpace, activeRows: Int, kernel: Kernel, threshold: Double) {
+    /// The kernel `.auto` picks: per scored pair, sparse costs about
+    /// `hitCost · E[shared sparse columns]` and dense about `2 · D / flopRate`
+    /// (constants measured on the reference machine, one core: a scattered
+    /// multiply-add ≈ 1.6 ns, single-threaded sgemm ≈ 55 GFLOP/s).
+    public static func choose(features: FeatureSpace, activeRows: Int) -> Kernel {
+        var df = [Int](repeating: 0, count: features.dimension)
+        for c in features.columns { df[Int(c)] += 1 }
+        let n = Double(max(1, activeRows))
+        var hits = 0.0, columns = 0
+        for c in 0 ..< features.dimension {
+            if let age = features.ageColumns, age.contains(c) { continue }  // handled by table either way
+            hits += (Double(df[c]) / n) * (Double(df[c]) / n)
+            columns += 1
+        }
+        let sparse = 1.6e-9 * hits
+        let dense = 2 * Double(columns) / 55e9
+        return dense < sparse ? .dense : .sparse
+    }
+
+    public init(features: FeatureSpace, activeRows: Int, kernel requested: Kernel, threshold: Double) {
+        let kernel = requested == .auto ? ColumnSplit.choose(features: features, activeRows: activeRows) : requested
+        self.kernel = kernel
         var df = [Int](repeating: 0, count: features.dimension)
         for c in features.columns { df[Int(c)] += 1 }
         var dense = [Int32](repeating: -1, count: features.dimension)
@@ -49,7 +75,7 @@ public struct ColumnSplit: Sendable {
             switch kernel {
             case .dense: isDense = true
             case .sparse: isDense = false
-            case .hybrid: isDense = Double(df[c]) / n >= threshold
+            case .hybrid, .auto: isDense = Double(df[c]) / n >= threshold
             }
             if isDense { dense[c] = nd; nd += 1 } else { sparse[c] = ns; ns += 1 }
         }

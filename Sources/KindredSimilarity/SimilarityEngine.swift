@@ -49,7 +49,7 @@ public enum SimilarityEngine {
         public var block: Int = 512
         /// Extra heap entries per row for the exact rescoring (at least 8).
         public var slack: Int = 8
-        public var kernel: ColumnSplit.Kernel = .hybrid
+        public var kernel: ColumnSplit.Kernel = .auto
         /// Column density from which the hybrid kernel goes dense.
         public var denseThreshold: Double = 0.15
 
@@ -97,6 +97,8 @@ public enum SimilarityEngine {
         public var passedThreshold: Double = 0
         public var denseColumns = 0
         public var sparseColumns = 0
+        /// The kernel used (`.auto` resolved).
+        public var kernel: ColumnSplit.Kernel = .auto
 
         public init() {}
 
@@ -110,6 +112,7 @@ public enum SimilarityEngine {
             s.passedThreshold += b.passedThreshold
             s.denseColumns = max(a.denseColumns, b.denseColumns)
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
+            s.kernel = a.kernel
             return s
         }
     }
@@ -153,6 +156,7 @@ public enum SimilarityEngine {
         var stats = Statistics()
         stats.denseColumns = split.denseCount
         stats.sparseColumns = split.sparseCount
+        stats.kernel = split.kernel
         for (t, task) in tasks.enumerated() {
             let ca = classes[task.a]!, cb = classes[task.b]!
             let capacity = task.k + max(8, options.slack)

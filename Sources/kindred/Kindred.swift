@@ -37,13 +37,13 @@ struct Run: ParsableCommand {
     @Flag(help: "Fail the run if any row is rejected.") var strict = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(help: "No progress lines on standard error.") var quiet = false
-    @Option(help: "Similarity kernel: hybrid (default), dense or sparse. Results are identical.") var kernel = "hybrid"
+    @Option(help: "Similarity kernel: auto (default), hybrid, dense or sparse. Results are identical.") var kernel = "auto"
 
     func validate() throws {
         if db == nil && json == nil { throw ValidationError("give --db, --json or both") }
         if let topK, !(1 ... 1000).contains(topK) { throw ValidationError("--top-k must be between 1 and 1000") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if ColumnSplit.Kernel(rawValue: kernel) == nil { throw ValidationError("--kernel must be hybrid, dense or sparse") }
+        if ColumnSplit.Kernel(rawValue: kernel) == nil { throw ValidationError("--kernel must be auto, hybrid, dense or sparse") }
     }
 
     func run() throws {
@@ -122,12 +122,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option var seed: UInt64 = 1
     @Option(help: "Timed repeats; the best is reported.") var repeats = 3
-    @Option(help: "Kernel: hybrid, dense, sparse or all.") var kernel = "all"
+    @Option(help: "Kernel: auto, hybrid, dense, sparse or all.") var kernel = "all"
     @Option(help: "Rows per block (tiles are block x block).") var block = 512
 
     func validate() throws {
         if kernel != "all" && ColumnSplit.Kernel(rawValue: kernel) == nil {
-            throw ValidationError("--kernel must be hybrid, dense, sparse or all")
+            throw ValidationError("--kernel must be auto, hybrid, dense, sparse or all")
         }
         if count < 2 || repeats < 1 || !(8 ... 65536).contains(block) { throw ValidationError("check --count, --repeats and --block") }
         if !(1 ... 1000).contains(topK) { throw ValidationError("--top-k must be between 1 and 1000") }

@@ -6,7 +6,7 @@ import KindredVectorize
 /// The similarity core against a naive double-precision O(N²) reference.
 @Suite struct SimilarityTests {
     static func rank(_ d: Dataset, weights: BlockWeights = .defaults, k: Int, threads: Int = 2,
-                     block: Int = 512, kernel: ColumnSplit.Kernel = .hybrid) -> RankedMatches {
+                     block: Int = 512, kernel: ColumnSplit.Kernel = .auto) -> RankedMatches {
         let f = Vectorizer.build(d, weights: weights)
         var o = SimilarityEngine.Options(topK: k, threads: threads)
         o.block = block
@@ -61,7 +61,7 @@ import KindredVectorize
         Self.checkAgainstReference(d, small, weights: .defaults, k: 6)
     }
 
-    @Test(arguments: [ColumnSplit.Kernel.dense, .sparse, .hybrid], [8, 64, 4096])
+    @Test(arguments: ColumnSplit.Kernel.allCases, [8, 64, 4096])
     func everyKernelAndBlockSizeGivesTheReferenceResult(kernel: ColumnSplit.Kernel, block: Int) {
         let d = TestSupport.randomDataset(seed: 77, count: 350, vocabulary: 30)
         let m = Self.rank(d, k: 8, block: block, kernel: kernel)
