@@ -27,7 +27,7 @@ struct GroupRefinement {
     /// Number of feature columns (dense group sums are used when they fit).
     let dimension: Int
     var passes = 2
-    var candidateGroups = 6
+    var candidateGroups = 4
     /// Largest dense group-sum table, in doubles (384 MiB); beyond it the sums
     /// are kept as sparse maps, slower but small.
     static let denseBudget = 48 << 20
