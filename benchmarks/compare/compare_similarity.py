@@ -5,12 +5,12 @@ For each data shape (N profiles, vocabulary V) it generates the data with `kindr
 times `kindred bench` (similarity + top-k) and `kindred run` (whole pipeline), then times
 sparse_dot_topn, scikit-learn, faiss and NumPy on the same task: for every active profile the
 exact top-k candidates under the hard rules (contract sections 2-3), each tool in its own
-subprocess (2 threads, peak RSS read from the process itself). Agreement with Kindred's JSON
+subprocess (2 threads, peak RSS = the process's own VmHWM). Agreement with Kindred's JSON
 `matches` is checked on a sample with check_run.py's comparison, and the fastest tool also runs
 a whole Python pipeline (CSV -> features -> top-k -> SQLite + JSON). Prints a Markdown table.
 See README.md in this folder for what exactly is timed.
 """
-import argparse, json, os, platform, random, re, resource, shutil, sqlite3, subprocess, sys, time  # noqa: E401
+import argparse, json, os, platform, random, re, shutil, sqlite3, subprocess, sys, time  # noqa: E401
 from types import SimpleNamespace
 
 import numpy as np
@@ -182,7 +182,7 @@ def rank_all(P, tool, k, keep, threads, budget=2_000_000):
 
 def child_tool(args):
     """Subprocess: load the saved problem, time rank_all (best of up to --repeats runs, no new run
-    once 60 s have been spent), save the lists, print timings and peak RSS as JSON."""
+    once 60 s have been spent), save the lists, print timings and peak RSS (VmHWM) as JSON."""
     from threadpoolctl import threadpool_info, threadpool_limits
     z = np.load(args.problem)
     P = SimpleNamespace(X=sp.load_npz(args.problem + ".X.npz"), **{f: z[f] for f in z.files})
@@ -197,8 +197,14 @@ def child_tool(args):
     blas = sorted({f"{os.path.basename(os.path.dirname(i['filepath']))}: {i['internal_api']} {i.get('version')} "
                    f"{i.get('architecture', '')} ({i['num_threads']} threads)"
                    for i in threadpool_info() if i["user_api"] == "blas"})
-    print(json.dumps(dict(seconds=best, runs=runs, rounds=rounds, blas=blas,
-                          rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+    print(json.dumps(dict(seconds=best, runs=runs, rounds=rounds, blas=blas, rss_mb=peak_rss_mb())))
+
+
+def peak_rss_mb():
+    """This process's peak RSS (VmHWM). Not ru_maxrss: Linux carries it over execve, so a child
+    spawned by a big parent would report the parent's peak."""
+    with open("/proc/self/status") as f:
+        return int(re.search(r"VmHWM:\s*(\d+) kB", f.read())[1]) / 1024
 
 
 def child_pipeline(args):
