@@ -88,18 +88,11 @@ public struct SharedTags: Sendable {
     @inlinable public func of(_ entry: Int) -> ArraySlice<Int32> { tags[offsets[entry] ..< offsets[entry + 1]] }
 }
 
-/// One slot per chunk, each written by exactly one worker.
-private final class ChunkResults: @unchecked Sendable {
-    private var slots: [[[Int32]]]
-    private let lock = NSLockLike()
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-    func set(_ i: Int, _ value: [[Int32]]) { lock.locked { slots[i] = value } }
-    func get(_ i: Int) -> [[Int32]] { slots[i] }
-}
-
-/// A minimal mutex for the chunk table (array writes are not thread-safe even
-/// for distinct indices, since the array's buffer is shared).
-private final class NSLockLike: @unchecked Sendable {
-    private let mutex = Mutex(())
-    func locked(_ body: () -> Void) { mutex.withLock { _ in body() } }
+/// One slot per chunk, each written once by one worker. Writes go through a
+/// mutex: even distinct indices of one Swift array share its buffer.
+private final class ChunkResults: Sendable {
+    private let slots: Mutex<[[[Int32]]]>
+    init(count: Int) { slots = Mutex(Array(repeating: [], count: count)) }
+    func set(_ i: Int, _ value: [[Int32]]) { slots.withLock { $0[i] = value } }
+    func get(_ i: Int) -> [[Int32]] { slots.withLock { $0[i] } }
 }

@@ -48,26 +48,33 @@ struct CSVTable {
         unknownColumns = unknown
     }
 
-    /// One data record, or a reject for a malformed one.
-    enum Row {
-        case record(line: Int)
-        case reject(Reject)
+    /// Malformed records and the rejects a loader reported with
+    /// ``reject(_:_:)``, in file order.
+    private(set) var rejects: [Reject] = []
+
+    /// Advances to the next well-formed data record and returns the line where
+    /// it starts; malformed records become rejects and are skipped. `nil` at
+    /// the end of the file.
+    mutating func nextRecord() -> Int? {
+        while true {
+            switch reader.next() {
+            case .success(false):
+                return nil
+            case .failure(let error):
+                rejects.append(Reject(file: file.name, line: error.line, column: nil, reason: error.message))
+            case .success(true):
+                guard reader.fields.count == fieldCount else {
+                    reject(nil, "expected \(fieldCount) fields as in the header, found \(reader.fields.count)")
+                    continue
+                }
+                return reader.recordLine
+            }
+        }
     }
 
-    /// Advances to the next data record; `nil` at the end of the file.
-    mutating func nextRow() -> Row? {
-        switch reader.next() {
-        case .success(false):
-            return nil
-        case .failure(let error):
-            return .reject(Reject(file: file.name, line: error.line, column: nil, reason: error.message))
-        case .success(true):
-            if reader.fields.count != fieldCount {
-                return .reject(Reject(file: file.name, line: reader.recordLine, column: nil,
-                    reason: "expected \(fieldCount) fields as in the header, found \(reader.fields.count)"))
-            }
-            return .record(line: reader.recordLine)
-        }
+    /// Records a reject for the current record.
+    mutating func reject(_ column: String?, _ reason: String) {
+        rejects.append(Reject(file: file.name, line: reader.recordLine, column: column, reason: reason))
     }
 
     /// The text of a known column in the current record; "" when the column is absent.

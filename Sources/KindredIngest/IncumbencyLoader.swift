@@ -16,37 +16,28 @@ public enum IncumbencyLoader {
     public static func load(_ file: InputFile, profileIndex: [String: Int32]) throws -> (Incumbency, [Reject], unknownColumns: [String]) {
         var table = try CSVTable(file: file, required: required, optional: optional)
         var result = Incumbency()
-        var rejects: [Reject] = []
-        while let row = table.nextRow() {
-            switch row {
-            case .reject(let r):
-                rejects.append(r)
-            case .record(let line):
-                func reject(_ column: String?, _ reason: String) {
-                    rejects.append(Reject(file: file.name, line: line, column: column, reason: reason))
-                }
-                let kind = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("kind")))
-                guard let p = profileIndex[TextNormalization.trimmed(table.value("profile_id"))] else {
-                    reject("profile_id", "unknown profile id")
+        while let line = table.nextRecord() {
+            let kind = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("kind")))
+            guard let p = profileIndex[TextNormalization.trimmed(table.value("profile_id"))] else {
+                table.reject("profile_id", "unknown profile id")
+                continue
+            }
+            switch kind {
+            case "support", "peer":
+                guard let q = profileIndex[TextNormalization.trimmed(table.value("partner_id"))] else {
+                    table.reject("partner_id", "unknown profile id")
                     continue
                 }
-                switch kind {
-                case "support", "peer":
-                    guard let q = profileIndex[TextNormalization.trimmed(table.value("partner_id"))] else {
-                        reject("partner_id", "unknown profile id")
-                        continue
-                    }
-                    guard p != q else { reject("partner_id", "a profile cannot be paired with itself"); continue }
-                    result.pairs.append(Incumbency.Pair(kind: kind == "support" ? .support : .peer, a: p, b: q, line: line))
-                case "group":
-                    let label = TextNormalization.trimmed(table.value("group_id"))
-                    guard !label.isEmpty else { reject("group_id", "group_id is empty"); continue }
-                    result.groups[label, default: []].append(p)
-                default:
-                    reject("kind", "expected support, peer or group")
-                }
+                guard p != q else { table.reject("partner_id", "a profile cannot be paired with itself"); continue }
+                result.pairs.append(Incumbency.Pair(kind: kind == "support" ? .support : .peer, a: p, b: q, line: line))
+            case "group":
+                let label = TextNormalization.trimmed(table.value("group_id"))
+                guard !label.isEmpty else { table.reject("group_id", "group_id is empty"); continue }
+                result.groups[label, default: []].append(p)
+            default:
+                table.reject("kind", "expected support, peer or group")
             }
         }
-        return (result, rejects, table.unknownColumns)
+        return (result, table.rejects, table.unknownColumns)
     }
 }

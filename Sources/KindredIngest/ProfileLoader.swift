@@ -15,93 +15,84 @@ enum ProfileLoader {
     static func load(_ file: InputFile) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
         var profiles: [Profile] = []
-        var rejects: [Reject] = []
         var firstLine: [String: Int] = [:]
-        while let row = table.nextRow() {
-            switch row {
-            case .reject(let r):
-                rejects.append(r)
-            case .record(let line):
-                func reject(_ column: String?, _ reason: String) {
-                    rejects.append(Reject(file: file.name, line: line, column: column, reason: reason))
-                }
-                let id = TextNormalization.trimmed(table.value("id"))
-                guard Validation.isValidID(id) else {
-                    reject("id", id.isEmpty ? "id is empty" : "id must be 1-64 characters from A-Z a-z 0-9 . _ : -")
-                    continue
-                }
-                // The later of two rows with one id is the reject, whether or not
-                // the earlier row was valid (contract §1).
-                if let first = firstLine[id] {
-                    reject("id", "duplicate id (first used on line \(first))")
-                    continue
-                }
-                firstLine[id] = line
-                guard let role = Role(parsing: table.value("role")) else {
-                    reject("role", "unknown role: expected peer, supporter or seeker")
-                    continue
-                }
-                let languages = TextNormalization.tokenList(table.value("languages"))
-                guard !languages.isEmpty else {
-                    reject("languages", "at least one language code is required")
-                    continue
-                }
-                guard languages.allSatisfy(Validation.isValidLanguageCode) else {
-                    reject("languages", "language codes are letters, digits, '-' or '_' (up to 35 characters), separated by ';'")
-                    continue
-                }
-                var ageBand: AgeBand?
-                let ageText = TextNormalization.trimmed(table.value("age_band"))
-                if !ageText.isEmpty {
-                    guard let band = AgeBand(label: ageText) else {
-                        reject("age_band", "unknown age band: expected under-18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+ or empty")
-                        continue
-                    }
-                    ageBand = band
-                }
-                var preference = GenderPreference.any
-                let prefText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender_preference")))
-                if !prefText.isEmpty {
-                    guard let p = GenderPreference(rawValue: prefText) else {
-                        reject("gender_preference", "expected 'any' or 'same'")
-                        continue
-                    }
-                    preference = p
-                }
-                var capacity = 1
-                if role == .supporter {
-                    let text = TextNormalization.trimmed(table.value("capacity"))
-                    if !text.isEmpty {
-                        guard let c = Int(text), (0 ... 1000).contains(c), text.allSatisfy(\.isASCII) else {
-                            reject("capacity", "capacity must be a whole number from 0 to 1000")
-                            continue
-                        }
-                        capacity = c
-                    }
-                }
-                var active = true
-                let activeText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("active")))
-                if !activeText.isEmpty {
-                    switch activeText {
-                    case "true", "yes", "1": active = true
-                    case "false", "no", "0": active = false
-                    default:
-                        reject("active", "expected true, false, yes, no, 1 or 0")
-                        continue
-                    }
-                }
-                let region = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("region")))
-                let gender = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender")))
-                profiles.append(Profile(
-                    id: id, role: role, languages: languages, ageBand: ageBand,
-                    availability: TextNormalization.tokenList(table.value("availability")),
-                    region: region.isEmpty ? nil : region,
-                    gender: gender.isEmpty ? nil : gender,
-                    genderPreference: preference, capacity: capacity, active: active, line: line))
+        while let line = table.nextRecord() {
+            let id = TextNormalization.trimmed(table.value("id"))
+            guard Validation.isValidID(id) else {
+                table.reject("id", id.isEmpty ? "id is empty" : "id must be 1-64 characters from A-Z a-z 0-9 . _ : -")
+                continue
             }
+            // The later of two rows with one id is the reject, whether or not
+            // the earlier row was valid (contract §1).
+            if let first = firstLine[id] {
+                table.reject("id", "duplicate id (first used on line \(first))")
+                continue
+            }
+            firstLine[id] = line
+            guard let role = Role(parsing: table.value("role")) else {
+                table.reject("role", "unknown role: expected peer, supporter or seeker")
+                continue
+            }
+            let languages = TextNormalization.tokenList(table.value("languages"))
+            guard !languages.isEmpty else {
+                table.reject("languages", "at least one language code is required")
+                continue
+            }
+            guard languages.allSatisfy(Validation.isValidLanguageCode) else {
+                table.reject("languages", "language codes are letters, digits, '-' or '_' (up to 35 characters), separated by ';'")
+                continue
+            }
+            var ageBand: AgeBand?
+            let ageText = TextNormalization.trimmed(table.value("age_band"))
+            if !ageText.isEmpty {
+                guard let band = AgeBand(label: ageText) else {
+                    table.reject("age_band", "unknown age band: expected under-18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+ or empty")
+                    continue
+                }
+                ageBand = band
+            }
+            var preference = GenderPreference.any
+            let prefText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender_preference")))
+            if !prefText.isEmpty {
+                guard let p = GenderPreference(rawValue: prefText) else {
+                    table.reject("gender_preference", "expected 'any' or 'same'")
+                    continue
+                }
+                preference = p
+            }
+            var capacity = 1
+            if role == .supporter {
+                let text = TextNormalization.trimmed(table.value("capacity"))
+                if !text.isEmpty {
+                    guard let c = Int(text), (0 ... 1000).contains(c), text.allSatisfy(\.isASCII) else {
+                        table.reject("capacity", "capacity must be a whole number from 0 to 1000")
+                        continue
+                    }
+                    capacity = c
+                }
+            }
+            var active = true
+            let activeText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("active")))
+            if !activeText.isEmpty {
+                switch activeText {
+                case "true", "yes", "1": active = true
+                case "false", "no", "0": active = false
+                default:
+                    table.reject("active", "expected true, false, yes, no, 1 or 0")
+                    continue
+                }
+            }
+            let region = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("region")))
+            let gender = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender")))
+            profiles.append(Profile(
+                id: id, role: role, languages: languages, ageBand: ageBand,
+                availability: TextNormalization.tokenList(table.value("availability")),
+                region: region.isEmpty ? nil : region,
+                gender: gender.isEmpty ? nil : gender,
+                genderPreference: preference, capacity: capacity, active: active, line: line))
         }
         profiles.sort { TextNormalization.byteOrder($0.id, $1.id) }
-        return Output(profiles: profiles, rejects: rejects, unknownColumns: table.unknownColumns)
+        return Output(profiles: profiles, rejects: table.rejects, unknownColumns: table.unknownColumns)
     }
 }
 

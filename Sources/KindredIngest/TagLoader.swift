@@ -15,45 +15,37 @@ enum TagLoader {
     /// - Complexity: O(n) in the file size plus O(t log t) per profile with t tags.
     static func load(_ file: InputFile, profileIndex: [String: Int32], profileCount: Int) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
-        var rejects: [Reject] = []
         var interned: [String: Int32] = [:]
         var names: [String] = []
         // Per profile: (provisional tag id, weight, line), de-duplicated below.
         var raw = [[(tag: Int32, weight: Double, line: Int)]](repeating: [], count: profileCount)
-        while let row = table.nextRow() {
-            switch row {
-            case .reject(let r):
-                rejects.append(r)
-            case .record(let line):
-                func reject(_ column: String?, _ reason: String) {
-                    rejects.append(Reject(file: file.name, line: line, column: column, reason: reason))
-                }
-                let id = TextNormalization.trimmed(table.value("profile_id"))
-                guard let p = profileIndex[id] else {
-                    reject("profile_id", id.isEmpty ? "profile_id is empty" : "unknown profile_id (no valid row in profiles.csv has this id)")
-                    continue
-                }
-                let tag = TextNormalization.normalizedTag(table.value("tag"))
-                guard !tag.isEmpty else { reject("tag", "tag is empty"); continue }
-                guard tag.count <= 64 else { reject("tag", "tag is longer than 64 characters after normalisation"); continue }
-                var weight = 1.0
-                let weightText = TextNormalization.trimmed(table.value("weight"))
-                if !weightText.isEmpty {
-                    guard let w = parseDecimal(weightText) else { reject("weight", "not a number"); continue }
-                    guard w > 0 && w <= 10 else { reject("weight", "weight must be in (0, 10]"); continue }
-                    weight = w
-                }
-                let t: Int32
-                if let existing = interned[tag] {
-                    t = existing
-                } else {
-                    t = Int32(names.count)
-                    interned[tag] = t
-                    names.append(tag)
-                }
-                raw[Int(p)].append((t, weight, line))
+        while let line = table.nextRecord() {
+            let id = TextNormalization.trimmed(table.value("profile_id"))
+            guard let p = profileIndex[id] else {
+                table.reject("profile_id", id.isEmpty ? "profile_id is empty" : "unknown profile_id (no valid row in profiles.csv has this id)")
+                continue
             }
+            let tag = TextNormalization.normalizedTag(table.value("tag"))
+            guard !tag.isEmpty else { table.reject("tag", "tag is empty"); continue }
+            guard tag.count <= 64 else { table.reject("tag", "tag is longer than 64 characters after normalisation"); continue }
+            var weight = 1.0
+            let weightText = TextNormalization.trimmed(table.value("weight"))
+            if !weightText.isEmpty {
+                guard let w = parseDecimal(weightText) else { table.reject("weight", "not a number"); continue }
+                guard w > 0 && w <= 10 else { table.reject("weight", "weight must be in (0, 10]"); continue }
+                weight = w
+            }
+            let t: Int32
+            if let existing = interned[tag] {
+                t = existing
+            } else {
+                t = Int32(names.count)
+                interned[tag] = t
+                names.append(tag)
+            }
+            raw[Int(p)].append((t, weight, line))
         }
+        var rejects = table.rejects
         // Tag index order = byte order of the names, so every output is
         // independent of the order rows arrived in.
         let order = names.indices.sorted { TextNormalization.byteOrder(names[$0], names[$1]) }
@@ -112,30 +104,24 @@ enum ExclusionLoader {
     /// is never read: it is free text about real people and is never exported.
     static func load(_ file: InputFile, profileIndex: [String: Int32]) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
-        var rejects: [Reject] = []
         var pairs = Set<ExclusionPair>()
-        while let row = table.nextRow() {
-            switch row {
-            case .reject(let r):
-                rejects.append(r)
-            case .record(let line):
-                let a = TextNormalization.trimmed(table.value("a"))
-                let b = TextNormalization.trimmed(table.value("b"))
-                guard let ia = profileIndex[a] else {
-                    rejects.append(Reject(file: file.name, line: line, column: "a", reason: a.isEmpty ? "id is empty" : "unknown profile id"))
-                    continue
-                }
-                guard let ib = profileIndex[b] else {
-                    rejects.append(Reject(file: file.name, line: line, column: "b", reason: b.isEmpty ? "id is empty" : "unknown profile id"))
-                    continue
-                }
-                guard ia != ib else {
-                    rejects.append(Reject(file: file.name, line: line, column: "b", reason: "a profile cannot be excluded from itself"))
-                    continue
-                }
-                pairs.insert(ExclusionPair(ia, ib))
+        while table.nextRecord() != nil {
+            let a = TextNormalization.trimmed(table.value("a"))
+            let b = TextNormalization.trimmed(table.value("b"))
+            guard let ia = profileIndex[a] else {
+                table.reject("a", a.isEmpty ? "id is empty" : "unknown profile id")
+                continue
             }
+            guard let ib = profileIndex[b] else {
+                table.reject("b", b.isEmpty ? "id is empty" : "unknown profile id")
+                continue
+            }
+            guard ia != ib else {
+                table.reject("b", "a profile cannot be excluded from itself")
+                continue
+            }
+            pairs.insert(ExclusionPair(ia, ib))
         }
-        return Output(pairs: pairs.sorted(), rejects: rejects, unknownColumns: table.unknownColumns)
+        return Output(pairs: pairs.sorted(), rejects: table.rejects, unknownColumns: table.unknownColumns)
     }
 }
