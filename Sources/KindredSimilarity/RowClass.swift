@@ -28,6 +28,8 @@ struct RowClass: Sendable {
     let postingPosition: [UInt16]
     let postingValue: [Float]
     let blockMasks: [BlockMask]
+    /// The rows' hard-rule attributes for the kernel's 8-lane prefilter.
+    let lanes: RuleLanes
     /// Age band per row (0...6, 7 = unknown), when the age block goes by table.
     let ageBand: [UInt8]
     /// Per block and per query band (8): the age block's contribution to each
@@ -35,6 +37,7 @@ struct RowClass: Sendable {
     let agePrefill: [Float]
 
     var blockCount: Int { blockMasks.count }
+
     func blockRange(_ b: Int) -> Range<Int> { b * block ..< min(rows.count, (b + 1) * block) }
 
     init(members: [Int32], features: FeatureSpace, split: ColumnSplit, rules: CompiledRules, block: Int) {
@@ -61,6 +64,7 @@ struct RowClass: Sendable {
             return a < b
         }
         self.rows = rows
+        lanes = RuleLanes(rows: rows, rules: rules)
         let dd = split.denseCount, ds = split.sparseCount
         var dense = [Float](repeating: 0, count: rows.count * dd)
         var rowStart: [Int32] = [0]
@@ -146,11 +150,13 @@ struct BlockMask: Sendable {
         }
     }
 
-    /// Whether profile `p` could pair with someone in this block.
+    /// Whether row `row` of a class (by its rule lanes) could pair with
+    /// someone in this block. Languages are compared folded to 32 bits, so
+    /// this may admit a row that has no partner here, never the reverse.
     @inline(__always)
-    func admits(_ p: Int, _ rules: CompiledRules) -> Bool {
-        let minor = rules.flags[p] & CompiledRules.minorFlag != 0
-        return rules.languageMask[p] & languages != 0 && (minor ? hasMinor : hasAdult)
+    func admits(_ lanes: RuleLanes, row: Int) -> Bool {
+        let minor = lanes.flags[row] & 1 != 0
+        return lanes.language[row] & RuleLanes.fold(languages) != 0 && (minor ? hasMinor : hasAdult)
     }
 
     static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {

@@ -93,12 +93,20 @@ public enum SimilarityEngine {
         public var sparseHits: Double = 0
         public var blocksSkipped = 0
         public var blocksComputed = 0
-        /// Scores that passed the SIMD threshold test (and reached the rules).
+        /// Threshold tests passed (each scored pair is tested for both sides,
+        /// except on diagonal tiles).
         public var passedThreshold: Double = 0
         public var denseColumns = 0
         public var sparseColumns = 0
         /// The kernel used (`.auto` resolved).
         public var kernel: ColumnSplit.Kernel = .auto
+        /// Wall-clock seconds of the three phases: building the row classes
+        /// and work units, the tile loop (scores and fused selection), and
+        /// the exact rescoring. The tile loop is what `kindred bench` puts
+        /// next to plain `sgemm`.
+        public var setupSeconds = 0.0
+        public var tileSeconds = 0.0
+        public var finishSeconds = 0.0
 
         public init() {}
 
@@ -113,9 +121,16 @@ public enum SimilarityEngine {
             s.denseColumns = max(a.denseColumns, b.denseColumns)
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
             s.kernel = a.kernel
+            s.setupSeconds += b.setupSeconds
+            s.tileSeconds += b.tileSeconds
+            s.finishSeconds += b.finishSeconds
             return s
         }
     }
+
+    /// Rows of A per panel: the shape of the core's `sgemm` calls is
+    /// `panelRows × block × dense columns`.
+    public static var panelRows: Int { TileKernel.panelRows }
 
     /// Ranks pairing candidates (contract §3 rule 2), `options.topK` each:
     /// peers with peers, seekers with supporters and back.
@@ -137,6 +152,8 @@ public enum SimilarityEngine {
                             tasks: [Task], options: Options,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) -> ([TaskResult], Statistics) {
         precondition(tasks.allSatisfy { $0.k >= 1 })
+        let clock = ContinuousClock()
+        let started = clock.now
         let profiles = dataset.profiles
         var byRole: [Role: [Int32]] = [:]
         for i in profiles.indices where profiles[i].active { byRole[profiles[i].role, default: []].append(Int32(i)) }
@@ -190,6 +207,8 @@ public enum SimilarityEngine {
         }
 
         let frozenClasses = classes, frozenSides = sides, frozenUnits = units
+        stats.setupSeconds = (clock.now - started).seconds
+        let tilesStarted = clock.now
         let statsLock = Mutex(stats)
         let nextUnit = Atomic<Int>(0)
         let done = Atomic<Int>(0)
@@ -197,11 +216,11 @@ public enum SimilarityEngine {
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: block * block)
-            let localThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(block, TileKernel.panelRows) * block)
+            let columnThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
             defer {
                 tile.deallocate()
-                localThreshold.deallocate()
+                columnThreshold.deallocate()
             }
             while true {
                 let u = nextUnit.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -210,7 +229,7 @@ public enum SimilarityEngine {
                 let task = tasks[unit.task]
                 TileKernel(a: frozenClasses[task.a]!, b: frozenClasses[task.b]!, symmetric: task.symmetric,
                            heapsA: frozenSides[unit.task].a, heapsB: frozenSides[unit.task].b,
-                           split: split, rules: rules, tile: tile, localThreshold: localThreshold)
+                           split: split, rules: rules, tile: tile, columnThreshold: columnThreshold)
                     .run(blockA: unit.a, blockB: unit.b, stats: &local)
                 let finished = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
                 if let progress { statsLock.withLock { _ in progress(finished, frozenUnits.count) } }
@@ -218,6 +237,8 @@ public enum SimilarityEngine {
             statsLock.withLock { $0 = $0 + local }
         }
 
+        statsLock.withLock { $0.tileSeconds = (clock.now - tilesStarted).seconds }
+        let finishStarted = clock.now
         // Exact rescoring and the contract's order.
         let results = tasks.indices.map { t -> TaskResult in
             let task = tasks[t]
@@ -228,6 +249,7 @@ public enum SimilarityEngine {
                          features: features, threads: options.threads)
             return TaskResult(forward: forward, backward: backward)
         }
+        statsLock.withLock { $0.finishSeconds = (clock.now - finishStarted).seconds }
         return (results, statsLock.withLock { $0 })
     }
 
@@ -263,174 +285,6 @@ public enum SimilarityEngine {
             }
         }
         return slots.collect()
-    }
-}
-
-/// One tile: scores of a block of class A against a block of class B, and
-/// the fused offers to both sides' heaps.
-struct TileKernel {
-    let a: RowClass
-    let b: RowClass
-    let symmetric: Bool
-    let heapsA: HeapSet
-    let heapsB: HeapSet
-    let split: ColumnSplit
-    let rules: CompiledRules
-    let tile: UnsafeMutablePointer<Float>
-    /// Scratch of `block` floats: this tile's per-column thresholds.
-    let localThreshold: UnsafeMutablePointer<Float>
-
-    func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
-        let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
-        let m = ra.count, n = rb.count
-        let dd = split.denseCount
-        stats.blocksComputed += 1
-        stats.pairsScored += Double(m) * Double(n)
-
-        // 1. Dense part: one sgemm into the tile (or zeros).
-        if dd > 0 {
-            stats.flops += 2 * Double(m) * Double(n) * Double(dd)
-            a.dense.withUnsafeBufferPointer { da in
-                b.dense.withUnsafeBufferPointer { db in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(dd), 1,
-                                da.baseAddress! + ra.lowerBound * dd, Int32(dd),
-                                db.baseAddress! + rb.lowerBound * dd, Int32(dd), 0, tile, Int32(n))
-                }
-            }
-        } else if !split.ageByTable {
-            tile.update(repeating: 0, count: m * n)
-        }
-        // Age block by table: copy (or add) the precomputed row for the query's band.
-        if split.ageByTable {
-            b.agePrefill.withUnsafeBufferPointer { prefill in
-                let base = prefill.baseAddress! + blockB * 8 * b.block
-                for r in 0 ..< m {
-                    let band = Int(a.ageBand[ra.lowerBound + r])
-                    let row = tile + r * n
-                    if band == 7 {
-                        if dd == 0 { row.update(repeating: 0, count: n) }
-                    } else if dd == 0 {
-                        row.update(from: base + band * b.block, count: n)
-                    } else {
-                        let src = base + band * b.block
-                        for c in 0 ..< n { row[c] += src[c] }
-                    }
-                }
-            }
-        }
-
-        // 2. Sparse part: scatter each A row's sparse entries through B's
-        //    per-block inverted lists.
-        if split.sparseCount > 0 {
-            let stride = split.sparseCount + 1
-            let base = blockB * stride
-            var hits = 0
-            a.rowStart.withUnsafeBufferPointer { rowStart in
-            a.rowColumn.withUnsafeBufferPointer { rowColumn in
-            a.rowValue.withUnsafeBufferPointer { rowValue in
-            b.postingStart.withUnsafeBufferPointer { pStart in
-            b.postingPosition.withUnsafeBufferPointer { pPos in
-            b.postingValue.withUnsafeBufferPointer { pVal in
-                for r in 0 ..< m {
-                    let row = tile + r * n
-                    let g = ra.lowerBound + r
-                    for e in Int(rowStart[g]) ..< Int(rowStart[g + 1]) {
-                        let q = rowValue[e]
-                        let t = base + Int(rowColumn[e])
-                        let lo = Int(pStart[t]), hi = Int(pStart[t + 1])
-                        hits += hi - lo
-                        for p in lo ..< hi { row[Int(pPos[p])] += q * pVal[p] }
-                    }
-                }
-            }}}}}}
-            stats.sparseHits += Double(hits)
-        }
-
-        // 3. Offers to A's rows (each tile row), under A's block lock.
-        let diagonal = symmetric && blockA == blockB
-        var passed = 0
-        heapsA.withBlock(blockA) {
-            b.rows.withUnsafeBufferPointer { bRows in
-                let candidates = bRows.baseAddress! + rb.lowerBound
-                let bMask = b.blockMasks[blockB]
-                for r in 0 ..< m {
-                    // A row that shares no language with the whole B block, or
-                    // is on the other side of the safeguarding line, has no
-                    // allowed candidate here: skip its scan.
-                    guard bMask.admits(Int(a.rows[ra.lowerBound + r]), rules) else { continue }
-                    passed += scanRow(tile + r * n, count: n, heapRow: ra.lowerBound + r, query: Int(a.rows[ra.lowerBound + r]),
-                                      candidates: candidates, skipSelf: diagonal)
-                }
-            }
-        }
-        defer { stats.passedThreshold += Double(passed) }
-        // 4. Offers to B's rows (each tile column), under B's block lock.
-        guard !diagonal else { return }
-        heapsB.withBlock(blockB) {
-            // Columns that cannot pair with anyone in the A block get an
-            // infinite threshold for this tile; the others track their row's.
-            let aMask = a.blockMasks[blockA]
-            let thr = localThreshold
-            for c in 0 ..< n {
-                thr[c] = aMask.admits(Int(b.rows[rb.lowerBound + c]), rules) ? heapsB.threshold[rb.lowerBound + c] : .infinity
-            }
-            for r in 0 ..< m {
-                let row = tile + r * n
-                let ai = Int32(a.rows[ra.lowerBound + r])
-                var j = 0
-                while j < n {
-                    let lanes = min(8, n - j)
-                    if lanes == 8 {
-                        let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let t = UnsafeRawPointer(thr + j).loadUnaligned(as: SIMD8<Float>.self)
-                        if !any(v .>= t) { j += 8; continue }
-                    }
-                    for c in j ..< j + lanes where row[c] >= thr[c] {
-                        passed += 1
-                        let micro = Int32(Double(row[c]) * 1_000_000 + 0.5)  // scores here are > 0: truncation rounds
-                        let key = TopKHeaps.key(micro: max(micro, 0), index: ai)
-                        let heapRow = rb.lowerBound + c
-                        guard heapsB.wouldAccept(heapRow, key),
-                              rules.allows(Int(b.rows[heapRow]), Int(ai)) else { continue }
-                        heapsB.offer(heapRow, key)
-                        thr[c] = heapsB.threshold[heapRow]
-                    }
-                    j += lanes
-                }
-            }
-        }
-    }
-
-    /// Offers one row of scores to one heap row of A: SIMD threshold test
-    /// first, then the heap's own test, then the hard rules.
-    /// Returns how many scores passed the threshold test.
-    @inline(__always)
-    private func scanRow(_ row: UnsafeMutablePointer<Float>, count n: Int, heapRow: Int, query qi: Int,
-                         candidates: UnsafePointer<Int32>, skipSelf: Bool) -> Int {
-        var passed = 0
-        var thr = heapsA.threshold[heapRow]
-        var thrv = SIMD8<Float>(repeating: thr)
-        var j = 0
-        while j < n {
-            let lanes = min(8, n - j)
-            if lanes == 8 {
-                let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                if !any(v .>= thrv) { j += 8; continue }
-            }
-            for c in j ..< j + lanes where row[c] >= thr {
-                passed += 1
-                let ci = Int(candidates[c])
-                if skipSelf && ci == qi { continue }
-                let micro = Int32(Double(row[c]) * 1_000_000 + 0.5)  // scores here are > 0: truncation rounds
-                let key = TopKHeaps.key(micro: max(micro, 0), index: Int32(ci))
-                guard heapsA.wouldAccept(heapRow, key), rules.allows(qi, ci) else { continue }
-                heapsA.offer(heapRow, key)
-                thr = heapsA.threshold[heapRow]
-                thrv = SIMD8<Float>(repeating: thr)
-            }
-            j += lanes
-        }
-        return passed
     }
 }
 
@@ -474,5 +328,13 @@ final class ResultSlots: @unchecked Sendable {
             entries.append(contentsOf: UnsafeBufferPointer(start: slots + p * k, count: Int(counts[p])))
         }
         return RankedMatches(offsets: offsets, entries: entries)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
     }
 }

@@ -209,4 +209,52 @@ import KindredVectorize
         #expect(m.candidates(of: 0).isEmpty)
         #expect(RankingDiagnostics(dataset: d, rules: CompiledRules(d)).reason(for: 0).contains("nothing in common"))
     }
+
+    /// The kernel's 8-lane rule test against the readable rules (rules 3-6),
+    /// over every pair of a population with 40 languages, so that languages
+    /// share folded bits and some sit behind the overflow bit: it must never
+    /// reject an allowed pair, and must be exact wherever neither row carries
+    /// `exactCheck`. Vector and scalar forms must agree lane for lane.
+    @Test func ruleLanesNeverRejectAnAllowedPairAndAreExactUnlessFlagged() {
+        let languages = (0 ..< 40).map { String(format: "l%02d", $0) }
+        let d = TestSupport.randomDataset(seed: 5, count: 160, languages: languages, exclusions: 30)
+        let rules = CompiledRules(d)
+        let rows = d.profiles.indices.map(Int32.init)
+        let lanes = RuleLanes(rows: rows, rules: rules)
+        let excluded = Set(d.exclusions.map(\.key))
+        var exactPairs = 0, flaggedPairs = 0
+        for i in rows.indices {
+            let query = RuleLanes.Query(lanes, row: i)
+            var j = 0
+            while j + 8 <= rows.count {
+                let vector = lanes.language.withUnsafeBufferPointer { l in
+                    lanes.gender.withUnsafeBufferPointer { g in
+                        lanes.flags.withUnsafeBufferPointer { f in
+                            RuleLanes.admitted(query, language: l.baseAddress! + j, gender: g.baseAddress! + j,
+                                               flags: f.baseAddress! + j)
+                        }
+                    }
+                }
+                for lane in 0 ..< 8 {
+                    let c = j + lane
+                    let a = d.profiles[i], b = d.profiles[c]
+                    let allowed = HardRules.shareLanguage(a.languages, b.languages) && HardRules.safeguardingAllows(a, b)
+                        && HardRules.genderAllows(a, b) && !excluded.contains(ExclusionPair(Int32(i), Int32(c)).key)
+                    let admitted = vector[lane] == -1
+                    #expect(vector[lane] == 0 || vector[lane] == -1)
+                    #expect(admitted == RuleLanes.admits(lanes, i, lanes, c), "pair \(i), \(c)")
+                    if allowed { #expect(admitted, "pair \(i), \(c) is allowed but was rejected") }
+                    if (lanes.flags[i] | lanes.flags[c]) & RuleLanes.exactCheck == 0 {
+                        exactPairs += 1
+                        #expect(admitted == allowed, "pair \(i), \(c)")
+                    } else {
+                        flaggedPairs += 1
+                        if i != c { #expect(rules.allows(i, c) == allowed, "pair \(i), \(c)") }
+                    }
+                }
+                j += 8
+            }
+        }
+        #expect(exactPairs > 1000 && flaggedPairs > 1000)
+    }
 }

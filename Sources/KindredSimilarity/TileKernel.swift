@@ -1,0 +1,223 @@
+import CBLAS
+import KindredCore
+
+/// One work unit: the scores of a block of class A against a block of class
+/// B, and the fused offers to both sides' heaps.
+///
+/// The unit is done a *panel* of A rows at a time: the panel's scores
+/// (`panelRows × block` floats, 256 KB at the defaults) are computed and then
+/// scanned once, each 8 scores against both their row's threshold and their
+/// 8 columns' thresholds, while the panel is still in the core's L2 cache.
+/// With whole 512 × 512 tiles (1 MB, larger than Zen 3's 512 KB L2) the two
+/// scans (rows, then columns) read the tile back from L3 twice; on the dense
+/// path at 50,000 people and 64 tags the selection then cost about a third of
+/// the tile loop, now (panel, one fused scan) about a sixth (see
+/// benchmarks/README.md).
+struct TileKernel {
+    let a: RowClass
+    let b: RowClass
+    let symmetric: Bool
+    let heapsA: HeapSet
+    let heapsB: HeapSet
+    let split: ColumnSplit
+    let rules: CompiledRules
+    /// Scratch of `panelRows × block` floats: one panel of scores.
+    let tile: UnsafeMutablePointer<Float>
+    /// Scratch of `block` floats: the panel's column thresholds.
+    let columnThreshold: UnsafeMutablePointer<Float>
+
+    /// Rows of A per panel.
+    static let panelRows = 128
+
+    func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
+        let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
+        stats.blocksComputed += 1
+        stats.pairsScored += Double(ra.count) * Double(rb.count)
+        let diagonal = symmetric && blockA == blockB
+        var start = ra.lowerBound
+        while start < ra.upperBound {
+            let panel = start ..< min(ra.upperBound, start + TileKernel.panelRows)
+            score(rows: panel, columns: rb, blockB: blockB, stats: &stats)
+            // Lock order: A's block, then B's. For a symmetric task (one heap
+            // set) units have blockA < blockB; otherwise the sets differ. A
+            // worker that holds a B lock never waits, so there is no cycle.
+            let checked = heapsA.withBlock(blockA) {
+                diagonal ? scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: true)
+                    : heapsB.withBlock(blockB) {
+                        scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: false)
+                    }
+            }
+            stats.passedThreshold += Double(checked)
+            start = panel.upperBound
+        }
+    }
+
+    /// Fills the panel with the scores of A rows `rows` against B rows
+    /// `columns`: dense columns by one `sgemm`, the age block from the
+    /// per-block lookup rows, the sparse columns scattered through B's
+    /// inverted lists.
+    private func score(rows: Range<Int>, columns rb: Range<Int>, blockB: Int, stats: inout SimilarityEngine.Statistics) {
+        let m = rows.count, n = rb.count
+        let dd = split.denseCount
+        if dd > 0 {
+            stats.flops += 2 * Double(m) * Double(n) * Double(dd)
+            a.dense.withUnsafeBufferPointer { da in
+                b.dense.withUnsafeBufferPointer { db in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(dd), 1,
+                                da.baseAddress! + rows.lowerBound * dd, Int32(dd),
+                                db.baseAddress! + rb.lowerBound * dd, Int32(dd), 0, tile, Int32(n))
+                }
+            }
+        } else if !split.ageByTable {
+            tile.update(repeating: 0, count: m * n)
+        }
+        if split.ageByTable {
+            b.agePrefill.withUnsafeBufferPointer { prefill in
+                let base = prefill.baseAddress! + blockB * 8 * b.block
+                for r in 0 ..< m {
+                    let band = Int(a.ageBand[rows.lowerBound + r])
+                    let row = tile + r * n
+                    if band == 7 {
+                        if dd == 0 { row.update(repeating: 0, count: n) }
+                    } else if dd == 0 {
+                        row.update(from: base + band * b.block, count: n)
+                    } else {
+                        let src = base + band * b.block
+                        for c in 0 ..< n { row[c] += src[c] }
+                    }
+                }
+            }
+        }
+        if split.sparseCount > 0 {
+            let base = blockB * (split.sparseCount + 1)
+            var hits = 0
+            a.rowStart.withUnsafeBufferPointer { rowStart in
+            a.rowColumn.withUnsafeBufferPointer { rowColumn in
+            a.rowValue.withUnsafeBufferPointer { rowValue in
+            b.postingStart.withUnsafeBufferPointer { pStart in
+            b.postingPosition.withUnsafeBufferPointer { pPos in
+            b.postingValue.withUnsafeBufferPointer { pVal in
+                for r in 0 ..< m {
+                    let row = tile + r * n
+                    let g = rows.lowerBound + r
+                    for e in Int(rowStart[g]) ..< Int(rowStart[g + 1]) {
+                        let q = rowValue[e]
+                        let t = base + Int(rowColumn[e])
+                        let lo = Int(pStart[t]), hi = Int(pStart[t + 1])
+                        hits += hi - lo
+                        for p in lo ..< hi { row[Int(pPos[p])] += q * pVal[p] }
+                    }
+                }
+            }}}}}}
+            stats.sparseHits += Double(hits)
+        }
+    }
+
+    /// One pass over the panel: 8 scores at a time against their row's
+    /// threshold and their columns' thresholds, then the 8-lane rule
+    /// prefilter, then per surviving lane the heap's own test and the exact
+    /// hard rules. The caller holds A's block lock and, off the diagonal, B's.
+    /// Returns how many scores passed both tests and reached the scalar checks.
+    private func scan(rows: Range<Int>, columns rb: Range<Int>, blockA: Int, blockB: Int, diagonal: Bool) -> Int {
+        let n = rb.count
+        let thr = columnThreshold
+        // A column that cannot pair with anyone in the A block, and every
+        // column of a diagonal tile (its rows are the same people), gets an
+        // infinite threshold; the others track their heap row's.
+        if diagonal {
+            thr.update(repeating: .infinity, count: n)
+        } else {
+            let aMask = a.blockMasks[blockA]
+            for c in 0 ..< n {
+                thr[c] = aMask.admits(b.lanes, row: rb.lowerBound + c) ? heapsB.threshold[rb.lowerBound + c] : .infinity
+            }
+        }
+        let bMask = b.blockMasks[blockB]
+        var checked = 0
+        b.lanes.language.withUnsafeBufferPointer { language in
+        b.lanes.gender.withUnsafeBufferPointer { gender in
+        b.lanes.flags.withUnsafeBufferPointer { flags in
+        b.rows.withUnsafeBufferPointer { bRows in
+            let lane = Lanes(rows: bRows.baseAddress! + rb.lowerBound, language: language.baseAddress! + rb.lowerBound,
+                             gender: gender.baseAddress! + rb.lowerBound, flags: flags.baseAddress! + rb.lowerBound)
+            for g in rows {
+                let row = tile + (g - rows.lowerBound) * n
+                // A row with no possible partner in B's block (no shared
+                // language, other side of the safeguarding line) offers
+                // nothing to its own heap; its scores still go to the columns.
+                var rowThreshold = bMask.admits(a.lanes, row: g) ? heapsA.threshold[g] : Float.infinity
+                if diagonal && rowThreshold == .infinity { continue }
+                var rowThresholds = SIMD8<Float>(repeating: rowThreshold)
+                let query = RuleLanes.Query(a.lanes, row: g)
+                let queryFlags = a.lanes.flags[g]
+                let qi = a.rows[g]
+                var j = 0
+                while j < n {
+                    var rowLanes: UInt32, columnLanes: UInt32
+                    if n &- j >= 8 {
+                        // The common case, ~99% of groups: two compares per
+                        // half and two mask tests, no rule work.
+                        let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let t = UnsafeRawPointer(thr + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let rowHits = v .>= rowThresholds, columnHits = v .>= t
+                        if !(any(rowHits) || any(columnHits)) { j &+= 8; continue }
+                        let admitted = RuleLanes.admitted(query, language: lane.language + j, gender: lane.gender + j,
+                                                          flags: lane.flags + j)
+                        rowLanes = RuleLanes.bits(RuleLanes.vector(rowHits) & admitted)
+                        columnLanes = RuleLanes.bits(RuleLanes.vector(columnHits) & admitted)
+                    } else {
+                        // The ragged end: the same tests, one lane at a time.
+                        rowLanes = 0
+                        for c in j ..< n where RuleLanes.admits(a.lanes, g, b.lanes, rb.lowerBound + c) {
+                            rowLanes |= 1 << UInt32(c - j)
+                        }
+                        columnLanes = rowLanes
+                    }
+                    while rowLanes != 0 {
+                        let c = j &+ rowLanes.trailingZeroBitCount
+                        rowLanes &= rowLanes &- 1
+                        guard row[c] >= rowThreshold else { continue }  // it may have risen
+                        checked &+= 1
+                        let ci = lane.rows[c]
+                        if diagonal && ci == qi { continue }
+                        let key = TopKHeaps.key(micro: TileKernel.micro(row[c]), index: ci)
+                        guard heapsA.wouldAccept(g, key) else { continue }
+                        if (queryFlags | lane.flags[c]) & RuleLanes.exactCheck != 0, !rules.allows(Int(qi), Int(ci)) { continue }
+                        heapsA.offer(g, key)
+                        rowThreshold = heapsA.threshold[g]
+                        rowThresholds = SIMD8(repeating: rowThreshold)
+                    }
+                    while columnLanes != 0 {
+                        let c = j &+ columnLanes.trailingZeroBitCount
+                        columnLanes &= columnLanes &- 1
+                        guard row[c] >= thr[c] else { continue }
+                        checked &+= 1
+                        let key = TopKHeaps.key(micro: TileKernel.micro(row[c]), index: qi)
+                        let heapRow = rb.lowerBound &+ c
+                        guard heapsB.wouldAccept(heapRow, key) else { continue }
+                        if (queryFlags | lane.flags[c]) & RuleLanes.exactCheck != 0, !rules.allows(Int(lane.rows[c]), Int(qi)) { continue }
+                        heapsB.offer(heapRow, key)
+                        thr[c] = heapsB.threshold[heapRow]
+                    }
+                    j &+= 8
+                }
+            }
+        }}}}
+        return checked
+    }
+
+    /// A float score that passed a threshold (so is > 0) in micro units,
+    /// rounded half up (truncation after adding 0.5 rounds positive values).
+    @inline(__always)
+    static func micro(_ score: Float) -> Int32 {
+        max(0, Int32(Double(score) * 1_000_000 + 0.5))
+    }
+
+    /// The B block's rows from the tile's first column on.
+    private struct Lanes {
+        let rows: UnsafePointer<Int32>
+        let language: UnsafePointer<UInt32>
+        let gender: UnsafePointer<Int32>
+        let flags: UnsafePointer<Int32>
+    }
+}
