@@ -3,8 +3,9 @@ import Synchronization
 /// The running top-(k + slack) of every row of one side of a task, shared by
 /// all workers, with one lock per block of rows.
 ///
-/// A worker holds a block's lock while it offers that block's rows a tile's
-/// worth of candidates; it never holds two locks, so there is no deadlock.
+/// A worker holds a block's lock while it offers that block's rows a panel's
+/// worth of candidates. It may hold two (A's block, then B's; see
+/// ``TileKernel``), always in that order, so there is no deadlock.
 /// The final contents do not depend on the order of offers: a bounded heap
 /// that only turns away keys below its full minimum ends with the top keys
 /// of everything offered.

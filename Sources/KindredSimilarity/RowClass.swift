@@ -5,10 +5,11 @@ import KindredVectorize
 /// the tile kernel reads: dense rows over the dense columns, and sparse rows
 /// plus a per-block inverted index over the sparse columns.
 ///
-/// Rows are ordered by (minor, language mask, strongest feature, index), so
-/// that a block of rows mostly speaks one set of languages and is all minors
-/// or all adults (a pair of blocks that can hold no allowed pair is then
-/// skipped outright), and similar people share blocks.
+/// Rows are ordered by (minor, language mask, same-gender preference, gender,
+/// strongest feature, index), so that a block of rows mostly speaks one set
+/// of languages, is all minors or all adults and is of one gender preference
+/// and gender (a pair of blocks that can hold no allowed pair is then skipped
+/// outright), and similar people share blocks.
 ///
 /// - Complexity: O(n log n + nnz) to build; memory O(n · dDense + nnz +
 ///   blocks · dSparse).
@@ -43,9 +44,12 @@ struct RowClass: Sendable {
     init(members: [Int32], features: FeatureSpace, split: ColumnSplit, rules: CompiledRules, block: Int) {
         precondition(block <= Int(UInt16.max) + 1)
         self.block = block
-        // Within a language group, rows sharing their strongest feature sit
-        // together, so a block's own tile (computed first) holds many of each
-        // row's best candidates and the thresholds rise early.
+        // Rows are grouped by safeguarding side, languages, gender preference
+        // and gender, so most blocks are homogeneous in all four and
+        // ``BlockMask`` can skip block pairs that hold no allowed pair (e.g.
+        // people who ask for the same gender against a block of another
+        // gender), and fewer disallowed pairs reach the kernel's rule test.
+        // Within that, rows sharing their strongest feature sit together.
         var strongest: [Int32: Int32] = [:]
         for p in members {
             var best: (Int32, Double) = (-1, 0)
@@ -59,6 +63,10 @@ struct RowClass: Sendable {
             if fa != fb { return fa < fb }
             let ma = rules.languageMask[Int(a)], mb = rules.languageMask[Int(b)]
             if ma != mb { return ma < mb }
+            let pa = rules.flags[Int(a)] & CompiledRules.sameGenderFlag, pb = rules.flags[Int(b)] & CompiledRules.sameGenderFlag
+            if pa != pb { return pa < pb }
+            let ga = rules.gender[Int(a)], gb = rules.gender[Int(b)]
+            if ga != gb { return ga < gb }
             let sa = strongest[a]!, sb = strongest[b]!
             if sa != sb { return sa < sb }
             return a < b
@@ -135,19 +143,33 @@ struct RowClass: Sendable {
     }
 }
 
-/// What a block of rows can possibly pair with: the union of its languages and
-/// whether it holds minors and adults. Two blocks with nothing in common in
-/// either respect cannot hold an allowed pair, so their product is skipped.
+/// What a block of rows can possibly pair with: the union of its languages,
+/// whether it holds minors and adults, the genders it holds and whether
+/// anyone in it accepts any gender. Each is a necessary condition for an
+/// allowed pair (rules 3, 4, 5), so two blocks that fail one cannot hold an
+/// allowed pair and their product is skipped.
 struct BlockMask: Sendable {
     var languages: UInt64 = 0
     var hasMinor = false
     var hasAdult = false
+    /// Bit `min(gender id, 63)` for every known gender in the block.
+    var genders: UInt64 = 0
+    /// Whether some row in the block does not ask for the same gender.
+    var hasFlexible = false
 
     init(rows: ArraySlice<Int32>, rules: CompiledRules) {
         for r in rows {
             languages |= rules.languageMask[Int(r)]
             if rules.flags[Int(r)] & CompiledRules.minorFlag != 0 { hasMinor = true } else { hasAdult = true }
+            genders |= BlockMask.genderBit(rules.gender[Int(r)])
+            if rules.flags[Int(r)] & CompiledRules.sameGenderFlag == 0 { hasFlexible = true }
         }
+    }
+
+    /// 0 for an unknown gender (it matches no one under rule 5).
+    @inline(__always)
+    static func genderBit(_ id: Int32) -> UInt64 {
+        id == 0 ? 0 : 1 << UInt64(min(Int(id), 63))
     }
 
     /// Whether row `row` of a class (by its rule lanes) could pair with
@@ -155,11 +177,14 @@ struct BlockMask: Sendable {
     /// this may admit a row that has no partner here, never the reverse.
     @inline(__always)
     func admits(_ lanes: RuleLanes, row: Int) -> Bool {
-        let minor = lanes.flags[row] & 1 != 0
-        return lanes.language[row] & RuleLanes.fold(languages) != 0 && (minor ? hasMinor : hasAdult)
+        let flags = lanes.flags[row]
+        let minor = flags & 1 != 0
+        guard lanes.language[row] & RuleLanes.fold(languages) != 0 && (minor ? hasMinor : hasAdult) else { return false }
+        return (flags & 2 == 0 && hasFlexible) || BlockMask.genderBit(lanes.gender[row]) & genders != 0
     }
 
     static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {
         a.languages & b.languages != 0 && ((a.hasMinor && b.hasMinor) || (a.hasAdult && b.hasAdult))
+            && ((a.hasFlexible && b.hasFlexible) || a.genders & b.genders != 0)
     }
 }

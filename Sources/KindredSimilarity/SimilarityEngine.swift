@@ -16,17 +16,19 @@ import Synchronization
 /// 2. Each class is cut into blocks of `block` rows, ordered so blocks are
 ///    homogeneous in language and safeguarding; block pairs that cannot hold an
 ///    allowed pair are skipped before any arithmetic (``BlockMask``).
-/// 3. A work unit is one pair of blocks (a, b). Its tile of `a × b` scores is
-///    computed once: `sgemm` over the dense columns (one single-threaded call),
-///    then the sparse columns scattered in row by row from the b block's
-///    inverted lists (``ColumnSplit`` decides which columns are which).
-/// 4. The tile feeds both sides: each row of a is offered the tile's row, each
-///    row of b the tile's column. Between peers score(i, j) = score(j, i), so
-///    only tiles with a ≤ b are computed: half the work. Seekers and
-///    supporters share one tile for both directions too.
-/// 5. Offers are fused with a SIMD threshold test: 8 scores are compared with
-///    the row's (or the 8 columns') current k-th best at once, and only lanes
-///    that pass reach the hard rules and the heap (``HeapSet``).
+/// 3. A work unit is one pair of blocks (a, b). Its scores are computed once,
+///    a panel of a's rows at a time (``TileKernel``): `sgemm` over the dense
+///    columns (one single-threaded call), then the sparse columns scattered
+///    in row by row from the b block's inverted lists (``ColumnSplit``
+///    decides which columns are which).
+/// 4. Each panel feeds both sides: each row of a is offered its row of
+///    scores, each row of b its column. Between peers score(i, j) =
+///    score(j, i), so only units with a ≤ b are computed: half the work.
+///    Seekers and supporters share one tile for both directions too.
+/// 5. Offers are fused into one pass over the panel: 8 scores are compared
+///    with their row's and their 8 columns' current k-th best at once; only
+///    groups that pass get the 8-lane rule test (``RuleLanes``), and only
+///    lanes that pass both reach the heaps (``HeapSet``).
 /// 6. Each row keeps `k + slack` candidates by float score; at the end those
 ///    are rescored exactly in double precision from the sparse vectors, rounded
 ///    to 6 decimals, ordered by (score desc, id asc) and cut to k. The slack

@@ -257,4 +257,35 @@ import KindredVectorize
         }
         #expect(exactPairs > 1000 && flaggedPairs > 1000)
     }
+
+    /// Block masks may only skip what holds no allowed pair: for random blocks
+    /// (by the class order, 5 rows each), every block pair with an allowed
+    /// pair must be compatible and every row with a partner in a block must be
+    /// admitted by it. Some pairs must also be skipped, or the test proves nothing.
+    @Test func blockMasksNeverSkipAnAllowedPair() {
+        let d = TestSupport.randomDataset(seed: 9, count: 240, languages: ["en", "es", "fr", "de"], exclusions: 0)
+        let rules = CompiledRules(d)
+        let f = Vectorizer.build(d, weights: .defaults)
+        let peers = d.profiles.indices.filter { d.profiles[$0].active && d.profiles[$0].role == .peer }.map(Int32.init)
+        let split = ColumnSplit(features: f, activeRows: peers.count, kernel: .sparse, threshold: 0.15)
+        let rc = RowClass(members: peers, features: f, split: split, rules: rules, block: 5)
+        var skippedBlocks = 0, skippedRows = 0
+        for x in 0 ..< rc.blockCount {
+            for y in 0 ..< rc.blockCount {
+                let anyAllowed = rc.blockRange(x).contains { i in
+                    rc.blockRange(y).contains { j in i != j && rules.allows(Int(rc.rows[i]), Int(rc.rows[j])) }
+                }
+                let compatible = BlockMask.compatible(rc.blockMasks[x], rc.blockMasks[y])
+                if anyAllowed { #expect(compatible, "blocks \(x), \(y)") }
+                if !compatible { skippedBlocks += 1 }
+                for i in rc.blockRange(x) {
+                    let partner = rc.blockRange(y).contains { j in i != j && rules.allows(Int(rc.rows[i]), Int(rc.rows[j])) }
+                    let admitted = rc.blockMasks[y].admits(rc.lanes, row: i)
+                    if partner { #expect(admitted, "row \(i), block \(y)") }
+                    if !admitted { skippedRows += 1 }
+                }
+            }
+        }
+        #expect(skippedBlocks > 0 && skippedRows > 0)
+    }
 }
