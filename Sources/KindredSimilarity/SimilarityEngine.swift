@@ -95,9 +95,9 @@ public enum SimilarityEngine {
         public var sparseHits: Double = 0
         public var blocksSkipped = 0
         public var blocksComputed = 0
-        /// Threshold tests passed (each scored pair is tested for both sides,
-        /// except on diagonal tiles).
-        public var passedThreshold: Double = 0
+        /// Scores that passed a threshold test and the 8-lane rule test and so
+        /// reached the scalar checks before a heap (counted per side).
+        public var reachedScalarChecks: Double = 0
         public var denseColumns = 0
         public var sparseColumns = 0
         /// The kernel used (`.auto` resolved).
@@ -119,7 +119,7 @@ public enum SimilarityEngine {
             s.sparseHits += b.sparseHits
             s.blocksSkipped += b.blocksSkipped
             s.blocksComputed += b.blocksComputed
-            s.passedThreshold += b.passedThreshold
+            s.reachedScalarChecks += b.reachedScalarChecks
             s.denseColumns = max(a.denseColumns, b.denseColumns)
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
             s.kernel = a.kernel
