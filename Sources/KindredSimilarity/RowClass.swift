@@ -178,9 +178,9 @@ struct BlockMask: Sendable {
     @inline(__always)
     func admits(_ lanes: RuleLanes, row: Int) -> Bool {
         let flags = lanes.flags[row]
-        let minor = flags & 1 != 0
+        let minor = flags & RuleLanes.minor != 0
         guard lanes.language[row] & RuleLanes.fold(languages) != 0 && (minor ? hasMinor : hasAdult) else { return false }
-        return (flags & 2 == 0 && hasFlexible) || BlockMask.genderBit(lanes.gender[row]) & genders != 0
+        return (flags & RuleLanes.sameGender == 0 && hasFlexible) || BlockMask.genderBit(lanes.gender[row]) & genders != 0
     }
 
     static func compatible(_ a: BlockMask, _ b: BlockMask) -> Bool {

@@ -26,13 +26,15 @@ struct RuleLanes: Sendable {
     /// has it is decided exactly by ``admitted(_:language:gender:flags:)``;
     /// any other pair also goes through ``CompiledRules/allows(_:_:)``.
     static let exactCheck: Int32 = 4
+    static let minor = Int32(CompiledRules.minorFlag)
+    static let sameGender = Int32(CompiledRules.sameGenderFlag)
 
     init(rows: [Int32], rules: CompiledRules) {
         language = rows.map { RuleLanes.fold(rules.languageMask[Int($0)]) }
         gender = rows.map { rules.gender[Int($0)] }
         flags = rows.map { p in
             let f = rules.flags[Int(p)]
-            var lanes = Int32(f & (CompiledRules.minorFlag | CompiledRules.sameGenderFlag))
+            var lanes = Int32(f) & (RuleLanes.minor | RuleLanes.sameGender)
             if f & CompiledRules.exclusionFlag != 0 || rules.languageMask[Int(p)] >> 32 != 0 { lanes |= RuleLanes.exactCheck }
             return lanes
         }
@@ -74,8 +76,8 @@ struct RuleLanes: Sendable {
         let f = UnsafeRawPointer(flags).loadUnaligned(as: SIMD8<Int32>.self)
         let zero = SIMD8<Int32>()
         let noLanguage = vector((l & q.language) .== SIMD8<UInt32>())
-        let otherSide = zero &- ((f ^ q.flags) & 1)
-        let genderBound = zero &- ((f | q.flags) &>> 1 & 1)
+        let otherSide = zero &- ((f ^ q.flags) & RuleLanes.minor)  // minor is bit 0
+        let genderBound = zero &- ((f | q.flags) &>> 1 & 1)  // sameGender is bit 1
         let otherGender = ~vector(g .== q.gender)
         return ~(noLanguage | otherSide | (genderBound & otherGender))
     }
@@ -83,20 +85,14 @@ struct RuleLanes: Sendable {
     /// The same test for one pair: row `i` of `a` and row `j` of `b`.
     static func admits(_ a: RuleLanes, _ i: Int, _ b: RuleLanes, _ j: Int) -> Bool {
         let fi = a.flags[i], fj = b.flags[j]
-        guard a.language[i] & b.language[j] != 0, (fi ^ fj) & 1 == 0 else { return false }
-        return (fi | fj) & 2 == 0 || (a.gender[i] != 0 && a.gender[i] == b.gender[j])
+        guard a.language[i] & b.language[j] != 0, (fi ^ fj) & RuleLanes.minor == 0 else { return false }
+        return (fi | fj) & RuleLanes.sameGender == 0 || (a.gender[i] != 0 && a.gender[i] == b.gender[j])
     }
 
     /// A comparison's mask as an integer vector (all ones or zero per lane).
     @inline(__always)
     static func vector(_ m: SIMDMask<SIMD8<Int32>>) -> SIMD8<Int32> {
         unsafeBitCast(m, to: SIMD8<Int32>.self)
-    }
-
-    /// Whether any lane of an all-ones-or-zero vector is set.
-    @inline(__always)
-    static func any(_ v: SIMD8<Int32>) -> Bool {
-        Swift.any(unsafeBitCast(v, to: SIMDMask<SIMD8<Int32>>.self))
     }
 
     /// The set lanes of an all-ones-or-zero vector as the low 8 bits of an integer.

@@ -154,8 +154,7 @@ public enum SimilarityEngine {
                             tasks: [Task], options: Options,
                             progress: (@Sendable (Int, Int) -> Void)? = nil) -> ([TaskResult], Statistics) {
         precondition(tasks.allSatisfy { $0.k >= 1 })
-        let clock = ContinuousClock()
-        let started = clock.now
+        let started = DispatchTime.now().uptimeNanoseconds
         let profiles = dataset.profiles
         var byRole: [Role: [Int32]] = [:]
         for i in profiles.indices where profiles[i].active { byRole[profiles[i].role, default: []].append(Int32(i)) }
@@ -209,8 +208,8 @@ public enum SimilarityEngine {
         }
 
         let frozenClasses = classes, frozenSides = sides, frozenUnits = units
-        stats.setupSeconds = (clock.now - started).seconds
-        let tilesStarted = clock.now
+        stats.setupSeconds = secondsSince(started)
+        let tilesStarted = DispatchTime.now().uptimeNanoseconds
         let statsLock = Mutex(stats)
         let nextUnit = Atomic<Int>(0)
         let done = Atomic<Int>(0)
@@ -239,8 +238,8 @@ public enum SimilarityEngine {
             statsLock.withLock { $0 = $0 + local }
         }
 
-        statsLock.withLock { $0.tileSeconds = (clock.now - tilesStarted).seconds }
-        let finishStarted = clock.now
+        statsLock.withLock { $0.tileSeconds = secondsSince(tilesStarted) }
+        let finishStarted = DispatchTime.now().uptimeNanoseconds
         // Exact rescoring and the contract's order.
         let results = tasks.indices.map { t -> TaskResult in
             let task = tasks[t]
@@ -251,7 +250,7 @@ public enum SimilarityEngine {
                          features: features, threads: options.threads)
             return TaskResult(forward: forward, backward: backward)
         }
-        statsLock.withLock { $0.finishSeconds = (clock.now - finishStarted).seconds }
+        statsLock.withLock { $0.finishSeconds = secondsSince(finishStarted) }
         return (results, statsLock.withLock { $0 })
     }
 
@@ -333,10 +332,7 @@ final class ResultSlots: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
+/// Wall-clock seconds since an `uptimeNanoseconds` reading.
+private func secondsSince(_ start: UInt64) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
