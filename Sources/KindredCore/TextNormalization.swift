@@ -2,7 +2,7 @@
 public enum TextNormalization {
     /// ASCII white space: space, tab, LF, VT, FF, CR.
     @inline(__always)
-    static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09 ... 0x0D).contains(b) }
+    public static func isASCIISpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09 ... 0x0D).contains(b) }
 
     /// Removes leading and trailing Unicode white space (including NBSP).
     public static func trimmed(_ s: String) -> String {

@@ -151,6 +151,13 @@ public struct CSVReader {
         }
     }
 
+    /// The raw bytes of a field of the current record (quotes doubled inside a
+    /// quoted field are not undone: check ``Field/quoted`` first).
+    @inline(__always)
+    public func withBytes<R>(_ field: Field, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[field.range])) }
+    }
+
     /// Whether a field is empty (zero bytes).
     @inlinable public func isEmpty(_ field: Field) -> Bool { field.range.isEmpty }
 }

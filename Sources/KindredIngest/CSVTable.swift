@@ -83,5 +83,31 @@ struct CSVTable {
         return reader.string(reader.fields[i])
     }
 
+    /// A known column resolved once, for loops over many records: reading it
+    /// costs no dictionary look-up of the column's name.
+    struct Column {
+        let position: Int?
+    }
+
+    func column(_ name: String) -> Column { Column(position: positions[name]) }
+
+    /// The text of a resolved column in the current record; "" when absent.
+    func value(_ column: Column) -> String {
+        guard let i = column.position else { return "" }
+        return reader.string(reader.fields[i])
+    }
+
+    /// The field's bytes when they are already its text: the column is
+    /// present, and the field is unquoted or quoted without a doubled quote
+    /// inside. `nil` otherwise (then use ``value(_:)-(Column)``). The buffer is
+    /// valid only inside `body`.
+    func withPlainBytes<R>(_ column: Column, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        guard let i = column.position else { return body(nil) }
+        let field = reader.fields[i]
+        return reader.withBytes(field) { bytes in
+            body(field.quoted && bytes.contains(UInt8(ascii: "\"")) ? nil : bytes)
+        }
+    }
+
     func has(_ column: String) -> Bool { positions[column] != nil }
 }

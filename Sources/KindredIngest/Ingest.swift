@@ -14,8 +14,12 @@ public enum Ingest {
         }
         var index: [String: Int32] = [:]
         index.reserveCapacity(p.profiles.count)
-        for (i, profile) in p.profiles.enumerated() { index[profile.id] = Int32(i) }
-        let t = try TagLoader.load(tags, profileIndex: index, profileCount: p.profiles.count)
+        var ids = ByteStringMap(expectedCount: p.profiles.count)
+        for (i, profile) in p.profiles.enumerated() {
+            index[profile.id] = Int32(i)
+            _ = ids.insert(profile.id)  // ids are unique, so its number is i
+        }
+        let t = try TagLoader.load(tags, profileIDs: ids, profileCount: p.profiles.count)
         let e = try exclusions.map { try ExclusionLoader.load($0, profileIndex: index) }
 
         var unknown: [(file: String, columns: [String])] = []

@@ -14,10 +14,12 @@ enum ProfileLoader {
     /// - Complexity: O(n) in the file size, plus O(p log p) to sort p profiles by id.
     static func load(_ file: InputFile) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
+        let column = Columns(table)
         var profiles: [Profile] = []
         var firstLine: [String: Int] = [:]
+        var languageLists = TokenListCache(), availabilityLists = TokenListCache()
         while let line = table.nextRecord() {
-            let id = TextNormalization.trimmed(table.value("id"))
+            let id = TextNormalization.trimmed(table.value(column.id))
             guard Validation.isValidID(id) else {
                 table.reject("id", id.isEmpty ? "id is empty" : "id must be 1-64 characters from A-Z a-z 0-9 . _ : -")
                 continue
@@ -29,11 +31,11 @@ enum ProfileLoader {
                 continue
             }
             firstLine[id] = line
-            guard let role = Role(parsing: table.value("role")) else {
+            guard let role = Role(parsing: table.value(column.role)) else {
                 table.reject("role", "unknown role: expected peer, supporter or seeker")
                 continue
             }
-            let languages = TextNormalization.tokenList(table.value("languages"))
+            let languages = languageLists.tokens(table, column.languages)
             guard !languages.isEmpty else {
                 table.reject("languages", "at least one language code is required")
                 continue
@@ -43,7 +45,7 @@ enum ProfileLoader {
                 continue
             }
             var ageBand: AgeBand?
-            let ageText = TextNormalization.trimmed(table.value("age_band"))
+            let ageText = TextNormalization.trimmed(table.value(column.ageBand))
             if !ageText.isEmpty {
                 guard let band = AgeBand(label: ageText) else {
                     table.reject("age_band", "unknown age band: expected under-18, 18-24, 25-34, 35-44, 45-54, 55-64, 65+ or empty")
@@ -52,7 +54,7 @@ enum ProfileLoader {
                 ageBand = band
             }
             var preference = GenderPreference.any
-            let prefText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender_preference")))
+            let prefText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value(column.genderPreference)))
             if !prefText.isEmpty {
                 guard let p = GenderPreference(rawValue: prefText) else {
                     table.reject("gender_preference", "expected 'any' or 'same'")
@@ -62,7 +64,7 @@ enum ProfileLoader {
             }
             var capacity = 1
             if role == .supporter {
-                let text = TextNormalization.trimmed(table.value("capacity"))
+                let text = TextNormalization.trimmed(table.value(column.capacity))
                 if !text.isEmpty {
                     guard let c = Int(text), (0 ... 1000).contains(c), text.allSatisfy(\.isASCII) else {
                         table.reject("capacity", "capacity must be a whole number from 0 to 1000")
@@ -72,7 +74,7 @@ enum ProfileLoader {
                 }
             }
             var active = true
-            let activeText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("active")))
+            let activeText = TextNormalization.caseFolded(TextNormalization.trimmed(table.value(column.active)))
             if !activeText.isEmpty {
                 switch activeText {
                 case "true", "yes", "1": active = true
@@ -82,17 +84,53 @@ enum ProfileLoader {
                     continue
                 }
             }
-            let region = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("region")))
-            let gender = TextNormalization.caseFolded(TextNormalization.trimmed(table.value("gender")))
+            let region = TextNormalization.caseFolded(TextNormalization.trimmed(table.value(column.region)))
+            let gender = TextNormalization.caseFolded(TextNormalization.trimmed(table.value(column.gender)))
             profiles.append(Profile(
                 id: id, role: role, languages: languages, ageBand: ageBand,
-                availability: TextNormalization.tokenList(table.value("availability")),
+                availability: availabilityLists.tokens(table, column.availability),
                 region: region.isEmpty ? nil : region,
                 gender: gender.isEmpty ? nil : gender,
                 genderPreference: preference, capacity: capacity, active: active, line: line))
         }
         profiles.sort { TextNormalization.byteOrder($0.id, $1.id) }
         return Output(profiles: profiles, rejects: table.rejects, unknownColumns: table.unknownColumns)
+    }
+}
+
+extension ProfileLoader {
+    /// The known columns, resolved once per file.
+    private struct Columns {
+        let id, role, languages, ageBand, availability, region, gender, genderPreference, capacity, active: CSVTable.Column
+
+        init(_ t: CSVTable) {
+            id = t.column("id"); role = t.column("role"); languages = t.column("languages")
+            ageBand = t.column("age_band"); availability = t.column("availability"); region = t.column("region")
+            gender = t.column("gender"); genderPreference = t.column("gender_preference")
+            capacity = t.column("capacity"); active = t.column("active")
+        }
+    }
+
+    /// ``TextNormalization/tokenList(_:)`` of a column, remembered by the
+    /// field's bytes: most rows repeat a language list or availability pattern
+    /// that an earlier row had, and then the list (and its storage) is shared
+    /// instead of split, folded and sorted again.
+    ///
+    /// - Complexity: O(field length) per row on a hit; memory O(distinct fields).
+    private struct TokenListCache {
+        private var seen = ByteStringMap(expectedCount: 256)
+        private var lists: [[String]] = []
+
+        mutating func tokens(_ table: CSVTable, _ column: CSVTable.Column) -> [String] {
+            let cached: Int32? = table.withPlainBytes(column) { bytes in
+                guard let bytes else { return nil }
+                let (n, inserted) = seen.insert(bytes)
+                if inserted { lists.append(TextNormalization.tokenList(String(decoding: bytes, as: UTF8.self))) }
+                return n
+            }
+            if let cached { return lists[Int(cached)] }
+            return TextNormalization.tokenList(table.value(column))
+        }
     }
 }
 

@@ -12,38 +12,49 @@ enum TagLoader {
         var unknownColumns: [String]
     }
 
+    /// - Parameter profileIDs: the valid profiles' ids, numbered by profile index.
     /// - Complexity: O(n) in the file size plus O(t log t) per profile with t tags.
-    static func load(_ file: InputFile, profileIndex: [String: Int32], profileCount: Int) throws -> Output {
+    ///   A row whose id and tag are plain ASCII makes no `String` (see
+    ///   ``ByteStringMap``); other rows take the general path, with the same result.
+    static func load(_ file: InputFile, profileIDs: ByteStringMap, profileCount: Int) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
-        var interned: [String: Int32] = [:]
+        let idColumn = table.column("profile_id"), tagColumn = table.column("tag"), weightColumn = table.column("weight")
+        var interned = ByteStringMap(expectedCount: 1024)
         var names: [String] = []
-        // Per profile: (provisional tag id, weight, line), de-duplicated below.
-        var raw = [[(tag: Int32, weight: Double, line: Int)]](repeating: [], count: profileCount)
+        // One entry per accepted row, in file order: (profile, provisional
+        // tag number, weight, line); grouped by profile below.
+        var entries: [Entry] = []
+        entries.reserveCapacity(file.bytes.count / 16)
+        var scratch: [UInt8] = []
         while let line = table.nextRecord() {
-            let id = TextNormalization.trimmed(table.value("profile_id"))
-            guard let p = profileIndex[id] else {
-                table.reject("profile_id", id.isEmpty ? "profile_id is empty" : "unknown profile_id (no valid row in profiles.csv has this id)")
+            guard let p = profileNumber(table, idColumn, profileIDs) else {
+                let empty = TextNormalization.trimmed(table.value(idColumn)).isEmpty
+                table.reject("profile_id", empty ? "profile_id is empty" : "unknown profile_id (no valid row in profiles.csv has this id)")
                 continue
             }
-            let tag = TextNormalization.normalizedTag(table.value("tag"))
-            guard !tag.isEmpty else { table.reject("tag", "tag is empty"); continue }
-            guard tag.count <= 64 else { table.reject("tag", "tag is longer than 64 characters after normalisation"); continue }
+            let asciiTag = table.withPlainBytes(tagColumn) { bytes -> Bool in
+                guard let bytes, TagLoader.normalizeASCII(bytes, into: &scratch) else { return false }
+                return true
+            }
+            if !asciiTag {
+                scratch = Array(TextNormalization.normalizedTag(table.value(tagColumn)).utf8)
+            }
+            // ASCII normal forms have one character per byte; others are rare.
+            let characters = asciiTag ? scratch.count : String(decoding: scratch, as: UTF8.self).count
+            guard characters > 0 else { table.reject("tag", "tag is empty"); continue }
+            guard characters <= 64 else { table.reject("tag", "tag is longer than 64 characters after normalisation"); continue }
             var weight = 1.0
-            let weightText = TextNormalization.trimmed(table.value("weight"))
-            if !weightText.isEmpty {
-                guard let w = parseDecimal(weightText) else { table.reject("weight", "not a number"); continue }
-                guard w > 0 && w <= 10 else { table.reject("weight", "weight must be in (0, 10]"); continue }
-                weight = w
+            if table.withPlainBytes(weightColumn, { $0?.isEmpty != true }) {
+                let weightText = TextNormalization.trimmed(table.value(weightColumn))
+                if !weightText.isEmpty {
+                    guard let w = parseDecimal(weightText) else { table.reject("weight", "not a number"); continue }
+                    guard w > 0 && w <= 10 else { table.reject("weight", "weight must be in (0, 10]"); continue }
+                    weight = w
+                }
             }
-            let t: Int32
-            if let existing = interned[tag] {
-                t = existing
-            } else {
-                t = Int32(names.count)
-                interned[tag] = t
-                names.append(tag)
-            }
-            raw[Int(p)].append((t, weight, line))
+            let (t, isNew) = scratch.withUnsafeBufferPointer { interned.insert($0) }
+            if isNew { names.append(String(decoding: scratch, as: UTF8.self)) }
+            entries.append(Entry(profile: p, tag: t, weight: weight, line: Int32(clamping: line)))
         }
         var rejects = table.rejects
         // Tag index order = byte order of the names, so every output is
@@ -53,21 +64,33 @@ enum TagLoader {
         for (newIndex, old) in order.enumerated() { remap[old] = Int32(newIndex) }
         let sortedNames = order.map { names[$0] }
 
+        // Group entries by profile with a counting sort (stable: file order
+        // within a profile), then per profile by tag; within a tag, the larger
+        // weight first, then the earlier line.
+        var start = [Int](repeating: 0, count: profileCount + 1)
+        for e in entries { start[Int(e.profile) + 1] += 1 }
+        for p in 0 ..< profileCount { start[p + 1] += start[p] }
+        var next = start
+        var grouped = [Entry](repeating: Entry(profile: 0, tag: 0, weight: 0, line: 0), count: entries.count)
+        for var e in entries {
+            e.tag = remap[Int(e.tag)]
+            grouped[next[Int(e.profile)]] = e
+            next[Int(e.profile)] += 1
+        }
         var tags = [[TagWeight]](repeating: [], count: profileCount)
-        for p in 0 ..< profileCount where !raw[p].isEmpty {
-            // Group by tag; within a tag, the larger weight first, then the earlier line.
-            typealias Entry = (tag: Int32, weight: Double, line: Int)
-            var entries: [Entry] = raw[p].map { e -> Entry in (remap[Int(e.tag)], e.weight, e.line) }
-            entries.sort { (a: Entry, b: Entry) -> Bool in
+        for p in 0 ..< profileCount where start[p] < start[p + 1] {
+            var rows = grouped[start[p] ..< start[p + 1]]
+            rows.sort { a, b in
                 if a.tag != b.tag { return a.tag < b.tag }
                 if a.weight != b.weight { return a.weight > b.weight }
                 return a.line < b.line
             }
             var kept: [TagWeight] = []
-            var keptLine = 0
-            for e in entries {
+            kept.reserveCapacity(rows.count)
+            var keptLine: Int32 = 0
+            for e in rows {
                 if let last = kept.last, last.tag == e.tag {
-                    rejects.append(Reject(file: file.name, line: e.line, column: "tag",
+                    rejects.append(Reject(file: file.name, line: Int(e.line), column: "tag",
                         reason: "repeated tag for this profile; line \(keptLine) has the larger weight and is kept"))
                 } else {
                     kept.append(TagWeight(tag: e.tag, weight: e.weight))
@@ -77,6 +100,45 @@ enum TagLoader {
             tags[p] = kept
         }
         return Output(tags: tags, tagNames: sortedNames, rejects: rejects, unknownColumns: table.unknownColumns)
+    }
+
+    private struct Entry {
+        var profile: Int32
+        var tag: Int32
+        var weight: Double
+        var line: Int32
+    }
+
+    /// The profile number of the current row's `profile_id`, or `nil`.
+    private static func profileNumber(_ table: CSVTable, _ column: CSVTable.Column, _ ids: ByteStringMap) -> Int32? {
+        // Fast path: the bytes need no trimming (first and last are ASCII and
+        // not white space), so they are the trimmed id.
+        let fast: Int32?? = table.withPlainBytes(column) { bytes in
+            guard let bytes, let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80,
+                  !TextNormalization.isASCIISpace(first), !TextNormalization.isASCIISpace(last) else { return .none }
+            return .some(ids.find(bytes))
+        }
+        if let fast { return fast }
+        let id = TextNormalization.trimmed(table.value(column))
+        return id.isEmpty ? nil : ids.find(id)
+    }
+
+    /// ``TextNormalization/normalizedTag(_:)`` on ASCII bytes, written into
+    /// `out`; `false` (and `out` unspecified) when a byte is not ASCII.
+    static func normalizeASCII(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        var pendingSpace = false
+        for b in bytes {
+            guard b < 0x80 else { return false }
+            if TextNormalization.isASCIISpace(b) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(UInt8(ascii: "-")) }
+                pendingSpace = false
+                out.append((0x41 ... 0x5A).contains(b) ? b + 0x20 : b)
+            }
+        }
+        return true
     }
 
     /// A finite decimal number (digits, sign, point, exponent); no `inf`, `nan` or hex.
