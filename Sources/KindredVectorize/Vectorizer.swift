@@ -32,7 +32,11 @@ public enum Vectorizer {
         // Availability tokens and regions: vocabularies in byte order.
         var availabilityColumn: [String: Int32] = [:]
         if w.availability > 0 {
-            let tokens = TextNormalization.sortedUnique(active.flatMap { profiles[Int($0)].availability })
+            // Distinct first (a set), then sorted: sorting every token of every
+            // profile cost ~0.1 s at 50,000 people.
+            var distinct = Set<String>()
+            for p in active { distinct.formUnion(profiles[Int(p)].availability) }
+            let tokens = TextNormalization.sortedUnique(Array(distinct))
             for (k, token) in tokens.enumerated() { availabilityColumn[token] = Int32(tagColumns + k) }
         }
         let ageBase = tagColumns + availabilityColumn.count
@@ -41,12 +45,14 @@ public enum Vectorizer {
         let regionBase = ageBase + ageWindows
         var regionColumn: [String: Int32] = [:]
         if w.region > 0 {
-            let regions = TextNormalization.sortedUnique(active.compactMap { profiles[Int($0)].region })
+            let regions = TextNormalization.sortedUnique(Array(Set(active.compactMap { profiles[Int($0)].region })))
             for (k, region) in regions.enumerated() { regionColumn[region] = Int32(regionBase + k) }
         }
         let dimension = regionBase + regionColumn.count
 
         let idfNumerator = Double(1 + n)
+        let idf = df.map { log(idfNumerator / Double(1 + $0)) + 1 }
+        var block: [(Int32, Double)] = []
         var rowOffsets = [Int](repeating: 0, count: profiles.count + 1)
         var columns: [Int32] = []
         var values: [Double] = []
@@ -57,11 +63,9 @@ public enum Vectorizer {
             if tagColumns > 0 {
                 let tags = dataset.tags[i]
                 var norm2 = 0.0
-                var block: [(Int32, Double)] = []
-                block.reserveCapacity(tags.count)
+                block.removeAll(keepingCapacity: true)
                 for t in tags {
-                    let idf = log(idfNumerator / Double(1 + df[Int(t.tag)])) + 1
-                    let x = t.weight * idf
+                    let x = t.weight * idf[Int(t.tag)]
                     block.append((tagColumn[Int(t.tag)], x))
                     norm2 += x * x
                 }
