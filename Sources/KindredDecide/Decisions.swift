@@ -1,3 +1,4 @@
+import Dispatch
 import KindredCore
 
 /// The decision stage: assignments, peer pairs, groups and who was left out.
@@ -24,12 +25,14 @@ public struct Decisions: Sendable {
     ///   - allowed: whether two same-role profiles may share a group (rules 3–6).
     ///   - incumbency: today's decisions to keep where still allowed.
     ///   - isExcluded: whether a pair is in exclusions.csv.
-    ///   - timer: called with a stage name when assignments, then groups, are done.
+    ///   - timer: called with a stage name when the decisions ("decide": the
+    ///     assignments and both kinds of groups, formed concurrently), then the
+    ///     groups' descriptions and the metrics ("describe"), are done.
     ///   - row: a profile's sparse feature row (score = dot product), for the
     ///     group refinement; `nil` skips it.
     public static func make(dataset: Dataset, matches: RankedMatches, groupNeighbours: RankedMatches,
-                            score: @escaping (Int, Int) -> Double, allowed: @escaping (Int, Int) -> Bool,
-                            row: ((Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))? = nil,
+                            score: @escaping @Sendable (Int, Int) -> Double, allowed: @escaping @Sendable (Int, Int) -> Bool,
+                            row: (@Sendable (Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))? = nil,
                             dimension: Int = 0,
                             isExcluded: (Int, Int) -> Bool = { _, _ in false },
                             incumbency: Incumbency = Incumbency(), config: KindredConfig,
@@ -37,29 +40,51 @@ public struct Decisions: Sendable {
         let profiles = dataset.profiles
         let graph = CandidateGraph(matches)
         let plan = IncumbencyPlan.evaluate(incumbency, profiles: profiles, score: score, isExcluded: isExcluded, config: config)
-        let support = config.assignmentMode == .stable
-            ? StableAssignment.assign(profiles: profiles, graph: graph, kept: plan.keptSupport)
-            : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode, kept: plan.keptSupport)
-        let peers = PeerPairing.pair(profiles: profiles, graph: graph, kept: plan.keptPeers)
-        let keptPeople = Set((plan.keptSupport + plan.keptPeers).flatMap { [Int($0.profile), Int($0.partner)] })
-        var unmatched = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers,
-                                                    mode: config.assignmentMode, kept: keptPeople)
+        let settings = {
+            var s = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
+            s.minCohesion = config.groupMinCohesion
+            s.joinRatio = config.groupJoinRatio
+            return s
+        }()
 
-        timer("assign")
-        var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
-        var settings = GroupFormation.Settings(groupMin: config.groupMin, groupMax: config.groupMax, themeMax: config.themeMax)
-        settings.minCohesion = config.groupMinCohesion
-        settings.joinRatio = config.groupJoinRatio
-        for (kind, role) in [(SupportGroup.Kind.peer, Role.peer), (.seeker, .seeker)] {
+        // Three independent jobs (contract §4: a group is a separate offer, so
+        // groups do not depend on assignments): assignments, peer groups and
+        // seeker groups. They run concurrently; each writes only its own slot
+        // and only reads the shared inputs, so the result is the same as in
+        // sequence.
+        let kinds: [(kind: SupportGroup.Kind, role: Role)] = [(.peer, .peer), (.seeker, .seeker)]
+        let assignmentSlot = Slot<(support: [Assignment], peers: [Assignment], left: [Unmatched])>()
+        let groupSlots = kinds.map { _ in Slot<(groups: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)], left: [Unmatched])>() }
+        DispatchQueue.concurrentPerform(iterations: 1 + kinds.count) { job in
+            if job == 0 {
+                let support = config.assignmentMode == .stable
+                    ? StableAssignment.assign(profiles: profiles, graph: graph, kept: plan.keptSupport)
+                    : FlowAssignment.assign(profiles: profiles, graph: graph, mode: config.assignmentMode, kept: plan.keptSupport)
+                let peers = PeerPairing.pair(profiles: profiles, graph: graph, kept: plan.keptPeers)
+                let keptPeople = Set((plan.keptSupport + plan.keptPeers).flatMap { [Int($0.profile), Int($0.partner)] })
+                let left = AssignmentReasons.unmatched(profiles: profiles, graph: graph, assignments: support + peers,
+                                                       mode: config.assignmentMode, kept: keptPeople)
+                assignmentSlot.value = (support, peers, left)
+                return
+            }
+            let (kind, role) = kinds[job - 1]
             let pool = profiles.indices.filter { profiles[$0].active && profiles[$0].role == role }
             let former = GroupFormation(profiles: profiles, neighbours: { groupNeighbours.candidates(of: $0) },
                                         score: score, allowed: allowed, row: row, dimension: dimension,
                                         settings: settings, pool: pool)
             let kept = plan.keptGroups.filter { $0.kind == kind }.map { (members: $0.members, language: $0.language) }
             let (groups, left) = former.form(pool: pool, kept: kept)
-            formed += groups.map { (kind, $0) }
-            unmatched += left.map { Unmatched(profile: Int32($0.0), stage: .group, reason: $0.1) }
+            groupSlots[job - 1].value = (groups.map { (kind, $0) },
+                                     left.map { Unmatched(profile: Int32($0.0), stage: .group, reason: $0.1) })
         }
+        let (support, peers, assignmentLeft) = assignmentSlot.value!
+        var unmatched = assignmentLeft
+        var formed: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)] = []
+        for case let (groups, left)? in groupSlots.map(\.value) {
+            formed += groups
+            unmatched += left
+        }
+        timer("decide")
         // Number groups in a stable order: kind, language, first member.
         formed.sort { a, b in
             if a.kind != b.kind { return a.kind == .peer }
@@ -88,7 +113,7 @@ public struct Decisions: Sendable {
             metrics.append(("incumbents_kept", Double(outcomes.filter(\.kept).count)))
             metrics.append(("incumbents_ended", Double(outcomes.filter { !$0.kept }.count)))
         }
-        timer("groups")
+        timer("describe")
         return Decisions(assignments: support + peers, groups: groups, unmatched: unmatched, metrics: metrics,
                          incumbency: outcomes)
     }
@@ -146,4 +171,11 @@ enum AssignmentReasons {
     }
 
     static func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}
+
+/// One concurrent job's result: written once by that job, read after all
+/// jobs have finished (`concurrentPerform` returns only then). One object per
+/// job, so no two threads ever access the same stored property.
+private final class Slot<Value>: @unchecked Sendable {
+    var value: Value?
 }
