@@ -119,8 +119,10 @@ public struct GroupFormation {
         for i in pool { potential[i] = neighbours(i).prefix(settings.groupMax - 1).reduce(0.0) { $0 + $1.score.value } }
         let seeds = pool.sorted { potential[$0] != potential[$1] ? potential[$0] > potential[$1] : $0 < $1 }
         var growth = Growth(profiles: profiles.count)
+        let memberScores = MemberScores(score: score, rows: rows, lanes: settings.groupMax)
         for seed in seeds where !assigned[seed] {
-            guard let members = grow(seed: seed, assigned: assigned, languages: languages, scorer: scorer, state: &growth)
+            guard let members = grow(seed: seed, assigned: assigned, languages: languages, scores: memberScores,
+                                     state: &growth)
             else { continue }
             for m in members {
                 assigned[m] = true
@@ -170,7 +172,7 @@ public struct GroupFormation {
             if n < kept.count, members.allSatisfy({ profiles[$0].languages.contains(kept[n].language) }) {
                 return Formed(members: members.map(Int32.init), language: kept[n].language)
             }
-            return Formed(members: members.map(Int32.init), language: chooseLanguage(commonLanguages(members)))
+            return Formed(members: members.map(Int32.init), language: chooseLanguage(languages.common(members)))
         }
         var left: [(Int, String)] = []
         let noun = pool.first.map { profiles[$0].role.rawValue } ?? "person"
@@ -187,7 +189,7 @@ public struct GroupFormation {
         return (formed, left)
     }
 
-    /// Scratch state of ``grow(seed:assigned:languages:scorer:state:)``, reused across seeds.
+    /// Scratch state of ``grow(seed:assigned:languages:scores:state:)``, reused across seeds.
     struct Growth {
         /// `seen[x] == attempt`: x was a member, a candidate or rejected in this attempt.
         var seen: [Int]
@@ -210,13 +212,15 @@ public struct GroupFormation {
     ///
     /// - Complexity: O(g · (G·g + C) · nnz) for groups of g, G neighbours per
     ///   person and C candidates (C ≤ g·G).
-    private func grow(seed: Int, assigned: [Bool], languages: LanguageMasks, scorer: PairScorer,
+    private func grow(seed: Int, assigned: [Bool], languages: LanguageMasks, scores: MemberScores,
                       state: inout Growth) -> [Int]? {
         state.attempt += 1
         let attempt = state.attempt
         state.candidates.removeAll(keepingCapacity: true)
         state.sums.removeAll(keepingCapacity: true)
         var members = [seed]
+        scores.join(seed, at: 0)
+        defer { scores.clear(members) }
         state.seen[seed] = attempt
         var common = languages.set(of: seed)
         func consider(neighboursOf m: Int) {
@@ -226,7 +230,7 @@ public struct GroupFormation {
                 state.seen[x] = attempt
                 guard members.allSatisfy({ allowed(x, $0) }), languages.meets(common, x) else { continue }
                 state.candidates.append(x)
-                state.sums.append(scorer.total(x, members))
+                state.sums.append(scores.total(x, members))
             }
         }
         consider(neighboursOf: seed)
@@ -247,6 +251,7 @@ public struct GroupFormation {
             }
             guard mean > 0 else { break }
             members.append(x)
+            scores.join(x, at: members.count - 1)
             pairSum += sum
             languages.intersect(&common, with: x)
             state.candidates.swapAt(k, state.candidates.count - 1)
@@ -254,12 +259,11 @@ public struct GroupFormation {
             state.candidates.removeLast()
             state.sums.removeLast()
             // Update the others: drop those no longer allowed, add score to x.
-            scorer.beginPivot(x)
             var i = 0
             while i < state.candidates.count {
                 let y = state.candidates[i]
                 if allowed(y, x) && languages.meets(common, y) {
-                    state.sums[i] = state.sums[i] + scorer.toPivot(y, x)
+                    state.sums[i] = state.sums[i] + scores.score(y, member: x, at: members.count - 1)
                     i += 1
                 } else {
                     state.candidates.swapAt(i, state.candidates.count - 1)
@@ -268,7 +272,6 @@ public struct GroupFormation {
                     state.sums.removeLast()
                 }
             }
-            scorer.endPivot(x)
             consider(neighboursOf: x)
         }
         guard members.count >= settings.groupMin else { return nil }
@@ -277,15 +280,9 @@ public struct GroupFormation {
         return cohesion >= settings.minCohesion ? members : nil
     }
 
-    private func commonLanguages(_ members: [Int]) -> Set<String> {
-        var common = Set(profiles[members[0]].languages)
-        for m in members.dropFirst() { common.formIntersection(profiles[m].languages) }
-        return common
-    }
-
     /// The group's language: of the languages all members share, the one most
     /// spoken in the pool (then byte order).
-    private func chooseLanguage(_ common: Set<String>) -> String {
+    private func chooseLanguage(_ common: [String]) -> String {
         common.min { a, b in
             let fa = languageFrequency[a] ?? 0, fb = languageFrequency[b] ?? 0
             return fa != fb ? fa > fb : TextNormalization.byteOrder(a, b)

@@ -52,11 +52,16 @@ struct GroupRefinement {
         var teamOf = [Int32](repeating: 0, count: profileOf.count)
         for t in initial.indices { for m in initial[t] { teamOf[m] = Int32(t) } }
         let rows = FeatureRows(copying: self.rows, people: profileOf)
-        // Each person's neighbours that are in a team, as local ids, in
-        // neighbour order (the others can never give a candidate group).
+        // People in profile index order (the order they are examined in).
+        let people = profileOf.indices.sorted { profileOf[$0] < profileOf[$1] }
+        // What is read once per examined person is laid out in that order, so
+        // it streams: their rows again, and their neighbours that are in a
+        // team, as local ids in neighbour order (the others can never give a
+        // candidate group).
+        let ownRows = FeatureRows(copying: self.rows, people: people.map { profileOf[$0] })
         var nearStart = [0], near: [Int32] = []
-        for p in profileOf {
-            for c in neighbours(p) where local[Int(c.index)] >= 0 { near.append(Int32(local[Int(c.index)])) }
+        for x in people {
+            for c in neighbours(profileOf[x]) where local[Int(c.index)] >= 0 { near.append(Int32(local[Int(c.index)])) }
             nearStart.append(near.count)
         }
 
@@ -77,24 +82,22 @@ struct GroupRefinement {
         var pairSums = (0 ..< teams.count).map { t in teams.team(t).reduce(0.0) { $0 + fit[Int($1)] } / 2 }
         func cohesion(_ p: Double, _ n: Int) -> Double { n > 1 ? p / Double(n * (n - 1) / 2) : 0 }
         func ids(_ t: Int) -> LazyMapSequence<ArraySlice<Int32>, Int> { teams.team(t).lazy.map { profileOf[Int($0)] } }
-        // People in profile index order, as local ids.
-        let people = profileOf.indices.sorted { profileOf[$0] < profileOf[$1] }
         var tried: [Int] = []
         tried.reserveCapacity(candidateGroups)
 
         for _ in 0 ..< passes {
             var changed = false
-            for x in people {
+            for (position, x) in people.enumerated() {
                 let px = profileOf[x]
                 let t1 = Int(teamOf[x])
                 let n1 = teams.size[t1]
                 let c1 = cohesion(pairSums[t1], n1)
                 let fx1 = fit[x]
                 sums.load(t1, into: pair, lane: 0)
-                pair.load(x, rows, lane: 1)
+                pair.load(position, ownRows, lane: 1)
                 tried.removeAll(keepingCapacity: true)
                 var best: (gain: Double, t2: Int, y: Int?, p1: Double, p2: Double)?
-                for l in near[nearStart[x] ..< nearStart[x + 1]] {
+                for l in near[nearStart[position] ..< nearStart[position + 1]] {
                     let t2 = Int(teamOf[Int(l)])
                     guard t2 != t1, !tried.contains(t2) else { continue }
                     if tried.count == candidateGroups { break }  // a further distinct group ends the search
@@ -103,7 +106,7 @@ struct GroupRefinement {
                     let c2 = cohesion(pairSums[t2], n2)
                     let floor = min(c1, c2)
                     sums.load(t2, into: other)
-                    let xS2 = other.dot(x, rows)
+                    let xS2 = other.dot(position, ownRows)
                     sums.unload(t2, from: other)
                     // Move x into t2. The gain is computed first: rules and
                     // languages are checked only for a move that would win.
@@ -134,7 +137,7 @@ struct GroupRefinement {
                     }
                 }
                 sums.unload(t1, from: pair, lane: 0)
-                pair.unload(x, rows, lane: 1)
+                pair.unload(position, ownRows, lane: 1)
                 guard let b = best else { continue }
                 // Member order: x leaves t1 and ends t2, y leaves t2 and ends t1.
                 // The sums see the additions in the same order as ever.

@@ -8,24 +8,56 @@ import KindredCore
 /// have no bits, so they share nothing with anyone.
 struct LanguageMasks {
     let words: Int
+    /// The languages, by bit.
+    let names: [String]
     /// `bits[p * words ..< (p + 1) * words]` is profile p's set.
     private var bits: [UInt64]
 
     /// - Complexity: O(profiles · words + languages of the covered people).
     init(profiles: [Profile], include: [Bool]) {
         var id: [String: Int] = [:]
-        for p in profiles.indices where include[p] {
-            for l in profiles[p].languages where id[l] == nil { id[l] = id.count }
-        }
-        let words = max(1, (id.count + 63) / 64)
-        self.words = words
-        bits = [UInt64](repeating: 0, count: profiles.count * words)
+        var names: [String] = []
+        // One dictionary lookup per (person, language); the bits are set once
+        // the number of words is known.
+        var ids: [Int] = []
         for p in profiles.indices where include[p] {
             for l in profiles[p].languages {
-                let b = id[l]!
-                bits[p * words + b / 64] |= 1 << UInt64(b % 64)
+                if let b = id[l] {
+                    ids.append(b)
+                } else {
+                    id[l] = names.count
+                    ids.append(names.count)
+                    names.append(l)
+                }
             }
         }
+        let words = max(1, (names.count + 63) / 64)
+        self.words = words
+        self.names = names
+        bits = [UInt64](repeating: 0, count: profiles.count * words)
+        var next = 0
+        for p in profiles.indices where include[p] {
+            for _ in profiles[p].languages {
+                bits[p * words + ids[next] / 64] |= 1 << UInt64(ids[next] % 64)
+                next += 1
+            }
+        }
+    }
+
+    /// The languages all of `members` speak.
+    ///
+    /// - Complexity: O(members · words + shared languages).
+    func common(_ members: [Int]) -> [String] {
+        var out: [String] = []
+        for w in 0 ..< words {
+            var set = UInt64.max
+            for m in members { set &= bits[m * words + w] }
+            while set != 0 {
+                out.append(names[w * 64 + set.trailingZeroBitCount])
+                set &= set - 1
+            }
+        }
+        return out
     }
 
     /// Profile p's set, as a starting value for a group's common languages.

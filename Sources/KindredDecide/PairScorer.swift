@@ -1,8 +1,8 @@
-/// Exact pair scores for group growth and placement, in the exact order the
-/// callers' sums need.
+/// Exact pair scores for placing leftovers, in the exact order the callers'
+/// sums need.
 ///
-/// With feature rows, one person (the *pivot*) is loaded into a dense scratch
-/// and every score against them is a gather over the other person's row:
+/// With feature rows, one person is loaded into a dense scratch and every
+/// score against them is a gather over the other person's row:
 /// O(nnz) with no branches, and the same bits as the `score` closure when that
 /// closure is the sorted-row dot product (`FeatureSpace.exactScore`; see
 /// ``DenseScratch``). Without rows, the closure is called.
@@ -15,21 +15,6 @@ struct PairScorer {
         self.score = score
         self.rows = rows
         scratch = rows.map { DenseScratch(dimension: $0.dimension) }
-    }
-
-    /// Makes `x` the pivot until ``endPivot(_:)``.
-    @inline(__always) func beginPivot(_ x: Int) {
-        if let rows, let scratch { scratch.load(x, rows) }
-    }
-
-    @inline(__always) func endPivot(_ x: Int) {
-        if let rows, let scratch { scratch.unload(x, rows) }
-    }
-
-    /// `score(y, x)` for the current pivot `x`.
-    @inline(__always) func toPivot(_ y: Int, _ x: Int) -> Double {
-        if let rows, let scratch { return scratch.dot(y, rows) }
-        return score(y, x)
     }
 
     /// `Σ score(x, m)` over `members`, added in member order.

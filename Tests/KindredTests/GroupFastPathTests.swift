@@ -212,9 +212,29 @@ import KindredVectorize
             let x = rng.below(d.profiles.count)
             #expect(fast.total(x, members).bitPattern == plain.total(x, members).bitPattern)
             #expect(fast.meanPair(members).bitPattern == plain.meanPair(members).bitPattern)
-            fast.beginPivot(x)
-            for y in members { #expect(fast.toPivot(y, x).bitPattern == f.exactScore(y, x).bitPattern) }
-            fast.endPivot(x)
+        }
+    }
+
+    /// Member lanes against the closure, and the closure fallback when the
+    /// lanes would exceed their budget.
+    @Test(arguments: [MemberScores.budget, 0])
+    func memberScoresMatchTheScoreClosure(budget: Int) {
+        let d = TestSupport.randomDataset(seed: 5, count: 120, vocabulary: 8)
+        let f = Vectorizer.build(d, weights: .defaults)
+        let rows = FeatureRows(include: [Bool](repeating: true, count: d.profiles.count), dimension: f.dimension) { f.row($0) }
+        let scores = MemberScores(score: { f.exactScore($0, $1) }, rows: rows, lanes: 6, budget: budget)
+        #expect((scores.rows != nil) == (budget > 0))
+        var rng = TestSupport.RNG(6)
+        for _ in 0 ..< 100 {
+            var members: [Int] = []
+            for j in 0 ..< 1 + rng.below(6) {
+                members.append(rng.below(d.profiles.count))
+                scores.join(members[j], at: j)
+                let x = rng.below(d.profiles.count)
+                #expect(scores.total(x, members).bitPattern == members.reduce(0.0) { $0 + f.exactScore(x, $1) }.bitPattern)
+                #expect(scores.score(x, member: members[j], at: j).bitPattern == f.exactScore(x, members[j]).bitPattern)
+            }
+            scores.clear(members)
         }
     }
 
@@ -262,6 +282,7 @@ import KindredVectorize
             for m in members.dropFirst() { masks.intersect(&bits, with: m) }
             let set = members.dropFirst().reduce(Set(profiles[members[0]].languages)) { $0.intersection(profiles[$1].languages) }
             #expect(masks.meets(bits, plus) == !set.isDisjoint(with: profiles[plus].languages))
+            #expect(Set(masks.common(members)) == set && masks.common(members).count == set.count)
         }
     }
 
