@@ -60,7 +60,9 @@ public struct GroupFormation {
     }
 
     let profiles: [Profile]
-    /// A profile's sparse feature row, for the refinement's group sums; `nil` skips refinement.
+    /// A profile's sparse feature row; `nil` skips refinement. When given, `score`
+    /// must be the dot product of the rows summed in column order (as
+    /// `FeatureSpace.exactScore` is): scores are then computed from the rows.
     let row: ((Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))?
     let dimension: Int
     let neighbours: (Int) -> ArraySlice<Candidate>
@@ -102,12 +104,26 @@ public struct GroupFormation {
             groups.append(g.members)
         }
 
-        let potential: [Int: Double] = Dictionary(uniqueKeysWithValues: pool.map { i in
-            (i, neighbours(i).prefix(settings.groupMax - 1).reduce(0.0) { $0 + $1.score.value })
-        })
-        let seeds = pool.sorted { potential[$0]! != potential[$1]! ? potential[$0]! > potential[$1]! : $0 < $1 }
+        // Everyone the search can meet: the pool, kept members and neighbours.
+        var covered = [Bool](repeating: false, count: profiles.count)
+        for i in pool {
+            covered[i] = true
+            for c in neighbours(i) { covered[Int(c.index)] = true }
+        }
+        for g in kept { for m in g.members { covered[m] = true } }
+        let languages = LanguageMasks(profiles: profiles, include: covered)
+        let rows = row.map { FeatureRows(include: covered, dimension: dimension, row: $0) }
+        let scorer = PairScorer(score: score, rows: rows)
+
+        var potential = [Double](repeating: 0, count: profiles.count)
+        for i in pool { potential[i] = neighbours(i).prefix(settings.groupMax - 1).reduce(0.0) { $0 + $1.score.value } }
+        let seeds = pool.sorted { potential[$0] != potential[$1] ? potential[$0] > potential[$1] : $0 < $1 }
+        var growth = Growth(profiles: profiles.count)
+        let memberScores = MemberScores(score: score, rows: rows, lanes: settings.groupMax)
         for seed in seeds where !assigned[seed] {
-            guard let members = grow(seed: seed, assigned: assigned) else { continue }
+            guard let members = grow(seed: seed, assigned: assigned, languages: languages, scores: memberScores,
+                                     state: &growth)
+            else { continue }
             for m in members {
                 assigned[m] = true
                 groupOf[m] = groups.count
@@ -115,30 +131,38 @@ public struct GroupFormation {
             groups.append(members)
         }
 
-        // Place leftovers into groups with room.
+        // Place leftovers into groups with room. A group's own mean pair score
+        // is cached until someone joins it.
+        var groupMean = [Double?](repeating: nil, count: groups.count)
+        var tried: [Int] = []
         for x in pool where !assigned[x] {
             var best: (group: Int, mean: Double)?
-            var tried = Set<Int>()
+            tried.removeAll(keepingCapacity: true)
             for c in neighbours(x) {
                 let g = groupOf[Int(c.index)]
-                guard g >= 0, tried.insert(g).inserted, groups[g].count < settings.groupMax else { continue }
-                guard groups[g].allSatisfy({ allowed(x, $0) }), !commonLanguages(groups[g] + [x]).isEmpty else { continue }
-                let mean = groups[g].reduce(0.0) { $0 + score(x, $1) } / Double(groups[g].count)
+                guard g >= 0, !tried.contains(g) else { continue }
+                tried.append(g)
+                guard groups[g].count < settings.groupMax else { continue }
+                guard groups[g].allSatisfy({ allowed(x, $0) }), languages.shareOne(groups[g], plus: x) else { continue }
+                let mean = scorer.total(x, groups[g]) / Double(groups[g].count)
                 // A latecomer must fit at least half as well as the members do
                 // with each other, so joining never drags a group down much.
-                let floor = settings.joinRatio * GroupDescription.meanPairScore(groups[g], score: score)
+                let cohesion = groupMean[g] ?? scorer.meanPair(groups[g])
+                groupMean[g] = cohesion
+                let floor = settings.joinRatio * cohesion
                 if mean > 0, mean >= floor, best == nil || mean > best!.mean { best = (g, mean) }
             }
             if let best {
                 groups[best.group].append(x)
+                groupMean[best.group] = nil
                 assigned[x] = true
                 groupOf[x] = best.group
             }
         }
 
-        if let row {
-            GroupRefinement(profiles: profiles, neighbours: neighbours, allowed: allowed, row: row, settings: settings,
-                            dimension: dimension)
+        if let rows {
+            GroupRefinement(profiles: profiles, neighbours: neighbours, allowed: allowed, rows: rows,
+                            languages: languages, settings: settings)
                 .refine(&groups, groupOf: &groupOf, fixed: kept.count)
         }
 
@@ -148,7 +172,7 @@ public struct GroupFormation {
             if n < kept.count, members.allSatisfy({ profiles[$0].languages.contains(kept[n].language) }) {
                 return Formed(members: members.map(Int32.init), language: kept[n].language)
             }
-            return Formed(members: members.map(Int32.init), language: chooseLanguage(commonLanguages(members)))
+            return Formed(members: members.map(Int32.init), language: chooseLanguage(languages.common(members)))
         }
         var left: [(Int, String)] = []
         let noun = pool.first.map { profiles[$0].role.rawValue } ?? "person"
@@ -165,25 +189,61 @@ public struct GroupFormation {
         return (formed, left)
     }
 
+    /// Scratch state of ``grow(seed:assigned:languages:scores:state:)``, reused across seeds.
+    struct Growth {
+        /// `seen[x] == attempt`: x was a member, a candidate or rejected in this attempt.
+        var seen: [Int]
+        var attempt = 0
+        /// The current candidates and their score sums to all current members
+        /// (unordered: the best is found by a total order).
+        var candidates: [Int] = []
+        var sums: [Double] = []
+
+        init(profiles: Int) { seen = [Int](repeating: 0, count: profiles) }
+    }
+
     /// Grows one group from a seed; `nil` if it cannot reach `groupMin`.
-    private func grow(seed: Int, assigned: [Bool]) -> [Int]? {
+    ///
+    /// A candidate's sum is `Σ score(x, m)` over the members in the order they
+    /// joined, however late x became a candidate, as the method requires.
+    /// A person is looked at once per attempt: one who failed the rules or the
+    /// language test against a member fails it for good, since members are
+    /// only added and the common languages only shrink.
+    ///
+    /// - Complexity: O(g · (G·g + C) · nnz) for groups of g, G neighbours per
+    ///   person and C candidates (C ≤ g·G).
+    private func grow(seed: Int, assigned: [Bool], languages: LanguageMasks, scores: MemberScores,
+                      state: inout Growth) -> [Int]? {
+        state.attempt += 1
+        let attempt = state.attempt
+        state.candidates.removeAll(keepingCapacity: true)
+        state.sums.removeAll(keepingCapacity: true)
         var members = [seed]
-        var common = Set(profiles[seed].languages)
-        // Candidate -> sum of scores to all current members.
-        var sums: [Int: Double] = [:]
+        scores.join(seed, at: 0)
+        defer { scores.clear(members) }
+        state.seen[seed] = attempt
+        var common = languages.set(of: seed)
         func consider(neighboursOf m: Int) {
             for c in neighbours(m) {
                 let x = Int(c.index)
-                guard !assigned[x], sums[x] == nil, !members.contains(x) else { continue }
-                guard members.allSatisfy({ allowed(x, $0) }), !common.isDisjoint(with: profiles[x].languages) else { continue }
-                sums[x] = members.reduce(0.0) { $0 + score(x, $1) }
+                guard !assigned[x], state.seen[x] != attempt else { continue }
+                state.seen[x] = attempt
+                guard members.allSatisfy({ allowed(x, $0) }), languages.meets(common, x) else { continue }
+                state.candidates.append(x)
+                state.sums.append(scores.total(x, members))
             }
         }
         consider(neighboursOf: seed)
         var pairSum = 0.0
         while members.count < settings.groupMax {
             // Best candidate: highest sum (= highest mean), then lowest index.
-            guard let (x, sum) = sums.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }) else { break }
+            guard !state.candidates.isEmpty else { break }
+            var k = 0
+            for i in state.candidates.indices.dropFirst() {
+                let s = state.sums[i], t = state.sums[k]
+                if s > t || (s == t && state.candidates[i] < state.candidates[k]) { k = i }
+            }
+            let x = state.candidates[k], sum = state.sums[k]
             let mean = sum / Double(members.count)
             if members.count >= settings.groupMin {
                 let cohesion = pairSum / Double(members.count * (members.count - 1) / 2)
@@ -191,15 +251,25 @@ public struct GroupFormation {
             }
             guard mean > 0 else { break }
             members.append(x)
+            scores.join(x, at: members.count - 1)
             pairSum += sum
-            common.formIntersection(profiles[x].languages)
-            sums[x] = nil
+            languages.intersect(&common, with: x)
+            state.candidates.swapAt(k, state.candidates.count - 1)
+            state.sums.swapAt(k, state.sums.count - 1)
+            state.candidates.removeLast()
+            state.sums.removeLast()
             // Update the others: drop those no longer allowed, add score to x.
-            for (y, s) in sums {
-                if allowed(y, x) && !common.isDisjoint(with: profiles[y].languages) {
-                    sums[y] = s + score(y, x)
+            var i = 0
+            while i < state.candidates.count {
+                let y = state.candidates[i]
+                if allowed(y, x) && languages.meets(common, y) {
+                    state.sums[i] = state.sums[i] + scores.score(y, member: x, at: members.count - 1)
+                    i += 1
                 } else {
-                    sums[y] = nil
+                    state.candidates.swapAt(i, state.candidates.count - 1)
+                    state.sums.swapAt(i, state.sums.count - 1)
+                    state.candidates.removeLast()
+                    state.sums.removeLast()
                 }
             }
             consider(neighboursOf: x)
@@ -210,55 +280,12 @@ public struct GroupFormation {
         return cohesion >= settings.minCohesion ? members : nil
     }
 
-    private func commonLanguages(_ members: [Int]) -> Set<String> {
-        var common = Set(profiles[members[0]].languages)
-        for m in members.dropFirst() { common.formIntersection(profiles[m].languages) }
-        return common
-    }
-
     /// The group's language: of the languages all members share, the one most
     /// spoken in the pool (then byte order).
-    private func chooseLanguage(_ common: Set<String>) -> String {
+    private func chooseLanguage(_ common: [String]) -> String {
         common.min { a, b in
             let fa = languageFrequency[a] ?? 0, fb = languageFrequency[b] ?? 0
             return fa != fb ? fa > fb : TextNormalization.byteOrder(a, b)
         } ?? ""
-    }
-}
-
-/// Group cohesion, member fit and theme.
-public enum GroupDescription {
-    /// Mean pairwise score of a set of profiles (0 for fewer than two).
-    static func meanPairScore(_ members: [Int], score: (Int, Int) -> Double) -> Double {
-        guard members.count > 1 else { return 0 }
-        var total = 0.0
-        for a in members.indices { for b in members.indices where b > a { total += score(members[a], members[b]) } }
-        return total / Double(members.count * (members.count - 1) / 2)
-    }
-
-    /// Mean pairwise score, and each member's mean score to the others.
-    public static func cohesion(_ members: [Int32], score: (Int, Int) -> Double) -> (cohesion: Score, fit: [Score]) {
-        let n = members.count
-        var total = 0.0
-        var perMember = [Double](repeating: 0, count: n)
-        for a in 0 ..< n {
-            for b in a + 1 ..< n {
-                let s = score(Int(members[a]), Int(members[b]))
-                total += s
-                perMember[a] += s
-                perMember[b] += s
-            }
-        }
-        let pairs = Double(n * (n - 1) / 2)
-        return (Score(pairs > 0 ? total / pairs : 0), perMember.map { Score(n > 1 ? $0 / Double(n - 1) : 0) })
-    }
-
-    /// Tags carried by at least two members, most carried first, then by name.
-    public static func theme(_ members: [Int32], tags: [[TagWeight]], tagNames: [String], limit: Int) -> [String] {
-        var count: [Int32: Int] = [:]
-        for m in members { for t in tags[Int(m)] { count[t.tag, default: 0] += 1 } }
-        return count.filter { $0.value >= 2 }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(limit).map { tagNames[Int($0.key)] }
     }
 }

@@ -15,197 +15,155 @@ import KindredCore
 /// Deterministic: people in index order, candidate groups in neighbour order,
 /// first strictly best gain wins.
 ///
-/// - Complexity: O(passes · n · c · g) sparse dot products for n people, c
-///   candidate groups each and groups of at most g.
+/// The dot products are gathers against dense scratch vectors (see
+/// ``DenseScratch`` for why they have the same bits as sparse merges): while
+/// person x is examined, x's row and the sums of x's group stay loaded, so each
+/// swap partner y costs one pass over y's row for both `y · S_{G(x)}` and `x · y`.
+///
+/// - Complexity: O(passes · n · c · g · nnz) for n people, c candidate groups
+///   each, groups of at most g and rows of nnz entries; rules are checked only
+///   for a change that would win.
 struct GroupRefinement {
     let profiles: [Profile]
     let neighbours: (Int) -> ArraySlice<Candidate>
     let allowed: (Int, Int) -> Bool
-    /// A profile's sparse feature row (sorted columns, values): the score is the dot product.
-    let row: (Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>)
+    /// Every grouped person's feature row (the score is the dot product).
+    let rows: FeatureRows
+    /// Every grouped person's languages.
+    let languages: LanguageMasks
     let settings: GroupFormation.Settings
-    /// Number of feature columns (dense group sums are used when they fit).
-    let dimension: Int
     var passes = 2
     var candidateGroups = 4
-    /// Largest dense group-sum table, in doubles (384 MiB); beyond it the sums
-    /// are kept as sparse maps, slower but small.
-    static let denseBudget = 48 << 20
 
     /// Improves `groups` in place; groups with index < `fixed` are not touched.
     func refine(_ groups: inout [[Int]], groupOf: inout [Int], fixed: Int) {
         guard groups.count - fixed >= 2 else { return }
-        if groups.count * dimension <= GroupRefinement.denseBudget {
-            var sums = DenseSums(groups: groups.count, dimension: dimension)
-            run(&groups, groupOf: &groupOf, fixed: fixed, sums: &sums)
-        } else {
-            var sums = SparseSums(groups: groups.count)
-            run(&groups, groupOf: &groupOf, fixed: fixed, sums: &sums)
+        // The search runs on local ids: the people of the groups it may change,
+        // numbered group by group, so that the rows, fits and norms of a group's
+        // members sit together in memory (a swap reads all of a group's rows;
+        // scattered rows made it wait on cache misses). Team t is group
+        // `fixed + t`; the set of people in teams never changes.
+        var profileOf: [Int] = []
+        var local = [Int](repeating: -1, count: profiles.count)
+        for g in groups[fixed...] { for m in g { local[m] = profileOf.count; profileOf.append(m) } }
+        let initial = groups[fixed...].map { $0.map { local[$0] } }
+        // Groups never grow past groupMax here (moves need n2 < groupMax).
+        var teams = TeamTable(initial, capacity: max(settings.groupMax, initial.map(\.count).max() ?? 0))
+        var teamOf = [Int32](repeating: 0, count: profileOf.count)
+        for t in initial.indices { for m in initial[t] { teamOf[m] = Int32(t) } }
+        let rows = FeatureRows(copying: self.rows, people: profileOf)
+        // People in profile index order (the order they are examined in).
+        let people = profileOf.indices.sorted { profileOf[$0] < profileOf[$1] }
+        // What is read once per examined person is laid out in that order, so
+        // it streams: their rows again, and their neighbours that are in a
+        // team, as local ids in neighbour order (the others can never give a
+        // candidate group).
+        let ownRows = FeatureRows(copying: self.rows, people: people.map { profileOf[$0] })
+        var nearStart = [0], near: [Int32] = []
+        for x in people {
+            for c in neighbours(profileOf[x]) where local[Int(c.index)] >= 0 { near.append(Int32(local[Int(c.index)])) }
+            nearStart.append(near.count)
         }
-    }
 
-    private func run<S: GroupSums>(_ groups: inout [[Int]], groupOf: inout [Int], fixed: Int, sums: inout S) {
-        // Languages as bit masks (by first appearance; the 64th and later share
-        // the top bit, and then the exact string test decides).
-        var bit: [String: Int] = [:]
-        var mask = [UInt64](repeating: 0, count: profiles.count)
-        var norm2 = [Double](repeating: 0, count: profiles.count)
-        for g in groups { for m in g {
-            var v: UInt64 = 0
-            for l in profiles[m].languages {
-                let b = bit[l] ?? { let n = min(bit.count, 63); bit[l] = n; return n }()
-                v |= 1 << UInt64(b)
-            }
-            mask[m] = v
-            norm2[m] = selfDot(m)
-        } }
-        let exactLanguages = bit.count > 63
-        func sharesLanguage(_ members: [Int]) -> Bool {
-            var common = UInt64.max
-            for m in members { common &= mask[m] }
-            if common == 0 { return false }
-            return !exactLanguages || self.sharesLanguage(members)
+        // `pair` holds the sums of the examined person's team (lane 0) and their
+        // row (lane 1); `other` any other team's sums for a moment.
+        let pair = DenseScratch(dimension: rows.dimension, lanes: 2)
+        let other = DenseScratch(dimension: rows.dimension)
+        var sums = GroupSumVectors(groups: initial, rows: rows, scratch: other)
+        let norm2 = profileOf.indices.map { rows.selfDot($0) }
+        // fit[m]: m's total score to the others in its team, x · S_G - |x|².
+        var fit = [Double](repeating: 0, count: profileOf.count)
+        func refreshFit(_ t: Int) {
+            sums.load(t, into: other)
+            for m in teams.team(t) { fit[Int(m)] = other.dot(Int(m), rows) - norm2[Int(m)] }
+            sums.unload(t, from: other)
         }
-        for g in groups.indices { for m in groups[g] { sums.add(row(m), to: g, sign: 1) } }
-        // fit[m]: m's total score to the others in its group, x · S_G - |x|².
-        var fit = [Double](repeating: 0, count: profiles.count)
-        func refreshFit(_ g: Int) { for m in groups[g] { fit[m] = sums.dot(row(m), g) - norm2[m] } }
-        for g in groups.indices { refreshFit(g) }
-        var pairSums = groups.indices.map { g in groups[g].reduce(0.0) { $0 + fit[$1] } / 2 }
+        for t in 0 ..< teams.count { refreshFit(t) }
+        var pairSums = (0 ..< teams.count).map { t in teams.team(t).reduce(0.0) { $0 + fit[Int($1)] } / 2 }
         func cohesion(_ p: Double, _ n: Int) -> Double { n > 1 ? p / Double(n * (n - 1) / 2) : 0 }
-        let people = groups[fixed...].flatMap { $0 }.sorted()
+        func ids(_ t: Int) -> LazyMapSequence<ArraySlice<Int32>, Int> { teams.team(t).lazy.map { profileOf[Int($0)] } }
+        var tried: [Int] = []
+        tried.reserveCapacity(candidateGroups)
+
         for _ in 0 ..< passes {
             var changed = false
-            for x in people {
-                let g1 = groupOf[x]
-                guard g1 >= fixed else { continue }
-                let n1 = groups[g1].count
-                let c1 = cohesion(pairSums[g1], n1)
+            for (position, x) in people.enumerated() {
+                let px = profileOf[x]
+                let t1 = Int(teamOf[x])
+                let n1 = teams.size[t1]
+                let c1 = cohesion(pairSums[t1], n1)
                 let fx1 = fit[x]
-                let rest1 = groups[g1].filter { $0 != x }
-                var tried = Set<Int>()
-                var best: (gain: Double, g2: Int, y: Int?, p1: Double, p2: Double)?
-                for c in neighbours(x) {
-                    let g2 = groupOf[Int(c.index)]
-                    guard g2 >= fixed, g2 != g1, tried.insert(g2).inserted else { continue }
-                    if tried.count > candidateGroups { break }
-                    let n2 = groups[g2].count
-                    let c2 = cohesion(pairSums[g2], n2)
+                sums.load(t1, into: pair, lane: 0)
+                pair.load(position, ownRows, lane: 1)
+                tried.removeAll(keepingCapacity: true)
+                var best: (gain: Double, t2: Int, y: Int?, p1: Double, p2: Double)?
+                for l in near[nearStart[position] ..< nearStart[position + 1]] {
+                    let t2 = Int(teamOf[Int(l)])
+                    guard t2 != t1, !tried.contains(t2) else { continue }
+                    if tried.count == candidateGroups { break }  // a further distinct group ends the search
+                    tried.append(t2)
+                    let n2 = teams.size[t2]
+                    let c2 = cohesion(pairSums[t2], n2)
                     let floor = min(c1, c2)
-                    let xS2 = sums.dot(row(x), g2)
-                    // Move x into g2. The gain is computed first: rules and
+                    sums.load(t2, into: other)
+                    let xS2 = other.dot(position, ownRows)
+                    sums.unload(t2, from: other)
+                    // Move x into t2. The gain is computed first: rules and
                     // languages are checked only for a move that would win.
                     if n1 > settings.groupMin, n2 < settings.groupMax {
-                        let p1 = pairSums[g1] - fx1, p2 = pairSums[g2] + xS2
+                        let p1 = pairSums[t1] - fx1, p2 = pairSums[t2] + xS2
                         let new1 = cohesion(p1, n1 - 1), new2 = cohesion(p2, n2 + 1)
                         let gain = new1 + new2 - c1 - c2
                         if gain > (best?.gain ?? 1e-9), min(new1, new2) >= floor,
-                           groups[g2].allSatisfy({ allowed(x, $0) }), sharesLanguage(groups[g2] + [x]) {
-                            best = (gain, g2, nil, p1, p2)
+                           ids(t2).allSatisfy({ allowed(px, $0) }), languages.shareOne(ids(t2), plus: px) {
+                            best = (gain, t2, nil, p1, p2)
                         }
                     }
-                    // Swap x with y of g2.
-                    for y in groups[g2] {
-                        let xy = pairDot(x, y)
-                        let p1 = pairSums[g1] - fx1 + sums.dot(row(y), g1) - xy
-                        let p2 = pairSums[g2] - fit[y] + xS2 - xy
+                    // Swap x with y of t2.
+                    for m in teams.team(t2) {
+                        let y = Int(m)
+                        let (yS1, xy) = pair.dots(y, rows)
+                        let p1 = pairSums[t1] - fx1 + yS1 - xy
+                        let p2 = pairSums[t2] - fit[y] + xS2 - xy
                         let new1 = cohesion(p1, n1), new2 = cohesion(p2, n2)
                         let gain = new1 + new2 - c1 - c2
                         guard gain > (best?.gain ?? 1e-9), min(new1, new2) >= floor else { continue }
-                        let rest2 = groups[g2].filter { $0 != y }
-                        guard rest1.allSatisfy({ allowed(y, $0) }), rest2.allSatisfy({ allowed(x, $0) }),
-                              sharesLanguage(rest1 + [y]), sharesLanguage(rest2 + [x]) else { continue }
-                        best = (gain, g2, y, p1, p2)
+                        let py = profileOf[y]
+                        guard ids(t1).allSatisfy({ $0 == px || allowed(py, $0) }),
+                              ids(t2).allSatisfy({ $0 == py || allowed(px, $0) }),
+                              languages.shareOne(ids(t1), skipping: px, plus: py),
+                              languages.shareOne(ids(t2), skipping: py, plus: px) else { continue }
+                        best = (gain, t2, y, p1, p2)
                     }
                 }
+                sums.unload(t1, from: pair, lane: 0)
+                pair.unload(position, ownRows, lane: 1)
                 guard let b = best else { continue }
-                groups[g1].removeAll { $0 == x }
-                groups[b.g2].append(x)
-                groupOf[x] = b.g2
-                sums.add(row(x), to: b.g2, sign: 1)
-                sums.add(row(x), to: g1, sign: -1)
+                // Member order: x leaves t1 and ends t2, y leaves t2 and ends t1.
+                // The sums see the additions in the same order as ever.
+                teams.remove(x, from: t1)
+                if let y = b.y { teams.remove(y, from: b.t2) }
+                teams.append(x, to: b.t2)
+                teamOf[x] = Int32(b.t2)
+                sums.add(x, rows, to: b.t2, sign: 1)
+                sums.add(x, rows, to: t1, sign: -1)
                 if let y = b.y {
-                    groups[b.g2].removeAll { $0 == y }
-                    groups[g1].append(y)
-                    groupOf[y] = g1
-                    sums.add(row(y), to: g1, sign: 1)
-                    sums.add(row(y), to: b.g2, sign: -1)
+                    teams.append(y, to: t1)
+                    teamOf[y] = Int32(t1)
+                    sums.add(y, rows, to: t1, sign: 1)
+                    sums.add(y, rows, to: b.t2, sign: -1)
                 }
-                pairSums[g1] = b.p1
-                pairSums[b.g2] = b.p2
-                refreshFit(g1)
-                refreshFit(b.g2)
+                pairSums[t1] = b.p1
+                pairSums[b.t2] = b.p2
+                refreshFit(t1)
+                refreshFit(b.t2)
                 changed = true
             }
             if !changed { break }
         }
-    }
-
-    private func selfDot(_ m: Int) -> Double { row(m).values.reduce(0) { $0 + $1 * $1 } }
-
-    private func pairDot(_ a: Int, _ b: Int) -> Double {
-        let (ca, va) = row(a), (cb, vb) = row(b)
-        var i = ca.startIndex, j = cb.startIndex, d = 0.0
-        while i < ca.endIndex && j < cb.endIndex {
-            if ca[i] == cb[j] { d += va[i] * vb[j]; i += 1; j += 1 } else if ca[i] < cb[j] { i += 1 } else { j += 1 }
+        for t in 0 ..< teams.count {
+            groups[fixed + t] = ids(t).map { $0 }
+            for m in groups[fixed + t] { groupOf[m] = fixed + t }
         }
-        return d
-    }
-
-    private func sharesLanguage(_ members: [Int]) -> Bool {
-        var common = Set(profiles[members[0]].languages)
-        for m in members.dropFirst() {
-            common.formIntersection(profiles[m].languages)
-            if common.isEmpty { return false }
-        }
-        return true
-    }
-}
-
-typealias SparseRow = (columns: ArraySlice<Int32>, values: ArraySlice<Double>)
-
-/// Per-group sum vectors `S_G`, with the one operation the search needs.
-protocol GroupSums {
-    mutating func add(_ row: SparseRow, to g: Int, sign: Double)
-    func dot(_ row: SparseRow, _ g: Int) -> Double
-}
-
-/// Dense sums: one `dimension`-long row per group; a dot product is nnz loads.
-struct DenseSums: GroupSums {
-    var table: [Double]
-    let dimension: Int
-
-    init(groups: Int, dimension: Int) {
-        self.dimension = dimension
-        table = [Double](repeating: 0, count: groups * dimension)
-    }
-
-    mutating func add(_ row: SparseRow, to g: Int, sign: Double) {
-        let base = g * dimension
-        for (c, v) in zip(row.columns, row.values) { table[base + Int(c)] += sign * v }
-    }
-
-    func dot(_ row: SparseRow, _ g: Int) -> Double {
-        let base = g * dimension
-        var d = 0.0
-        for (c, v) in zip(row.columns, row.values) { d += v * table[base + Int(c)] }
-        return d
-    }
-}
-
-/// Sparse sums, for very many groups over a wide vocabulary.
-struct SparseSums: GroupSums {
-    var maps: [[Int32: Double]]
-
-    init(groups: Int) { maps = Array(repeating: [:], count: groups) }
-
-    mutating func add(_ row: SparseRow, to g: Int, sign: Double) {
-        for (c, v) in zip(row.columns, row.values) { maps[g][c, default: 0] += sign * v }
-    }
-
-    func dot(_ row: SparseRow, _ g: Int) -> Double {
-        var d = 0.0
-        for (c, v) in zip(row.columns, row.values) { if let w = maps[g][c] { d += v * w } }
-        return d
     }
 }
