@@ -5,9 +5,11 @@ import KindredCore
 /// Writes both exports so that each either holds the complete run or is left
 /// exactly as it was (contract §1, "Nothing is ever half-written").
 ///
-/// Order: (1) the SQLite run is written inside one transaction while the JSON
-/// document streams, on another thread, into a temporary file beside the
-/// target (about 1 MiB of it in memory at a time); (2) before COMMIT the
+/// Order: (1) the SQLite run is written inside one transaction while another
+/// thread explains the `matches` rows' shared tags (just ahead of the SQLite
+/// writer, which reads them as they come) and then streams the JSON document
+/// into a temporary file beside the target (about 1 MiB of it in memory at a
+/// time); (2) before COMMIT the
 /// exporter waits for the JSON file to be complete and synced, and rolls the
 /// transaction back if it is not; (3) after COMMIT the temporary file is
 /// renamed over the target, which is atomic on one file system. A failure in
@@ -23,24 +25,31 @@ public enum Exporter {
 
     public static func write(_ report: RunReport, databasePath: String?, jsonPath: String?) throws -> Outcome {
         let fm = FileManager.default
-        // Stream the JSON to a temporary file beside the target, on a second
-        // thread, while SQLite writes on this one: the two only read the report.
+        // A second thread explains the shared tags of the `matches` rows
+        // ahead of the SQLite writer on this thread, then streams the JSON to a
+        // temporary file beside the target. Two busy threads, not more: the
+        // SQLite writer is the longer path, and a third thread would only take
+        // cycles from it on a 2-core machine.
         var temporaryJSON: String?
         defer { if let t = temporaryJSON { try? fm.removeItem(atPath: t) } }
         let json = JSONStream()
         let group = DispatchGroup()
+        var handle: FileHandle?
         if let jsonPath {
             let url = URL(fileURLWithPath: jsonPath)
             let tmp = url.deletingLastPathComponent()
                 .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
-            guard fm.createFile(atPath: tmp, contents: nil), let handle = FileHandle(forWritingAtPath: tmp) else {
+            guard fm.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
                 throw ExportError(path: jsonPath, message: "cannot write the JSON export (does the folder exist and is it writable?)")
             }
             temporaryJSON = tmp
-            DispatchQueue.global().async(group: group) {
-                JSONExport.render(report) { piece in json.write(piece, to: handle) }
-                json.close(handle)
-            }
+            handle = h
+        }
+        DispatchQueue.global().async(group: group) { [handle] in
+            report.sharedTags.explainAll()
+            guard let handle else { return }
+            JSONExport.render(report) { piece in json.write(piece, to: handle) }
+            json.close(handle)
         }
         // The JSON file must be complete and synced before SQLite commits, so a
         // failure of either leaves both outputs as they were.
@@ -84,7 +93,7 @@ private final class JSONStream: @unchecked Sendable {
     func write(_ piece: ArraySlice<UInt8>, to handle: FileHandle) {
         guard error == nil else { return }
         do {
-            try handle.write(contentsOf: Data(piece))
+            try handle.write(contentsOf: piece)
             written += piece.count
         } catch {
             self.error = error

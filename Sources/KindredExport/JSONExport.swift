@@ -18,7 +18,11 @@ public enum JSONExport {
     /// Renders the document in pieces of about 1 MiB, in order, to `sink`.
     /// - Complexity: O(output size) time, O(1 MiB + one list) memory.
     public static func render(_ r: RunReport, to sink: @escaping (ArraySlice<UInt8>) -> Void) {
-        let tagNames = r.dataset.tagNames
+        // Every id and tag escaped and quoted once; rows copy the bytes.
+        let ids = TextTable.jsonQuoted(r.dataset.profiles.map(\.id))
+        let tags = TextTable.jsonQuoted(r.dataset.tagNames)
+        defer { withExtendedLifetime((ids, tags)) {} }
+        var shared = SharedTags.Reader(r.sharedTags)
         var j = JSONText(reserving: 1 << 21)
         j.sink = sink
         defer { j.flush() }
@@ -28,8 +32,8 @@ public enum JSONExport {
         for (n, a) in r.assignments.enumerated() {
             j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
             j.raw("{"); j.key("kind"); j.string(a.kind.rawValue)
-            j.raw(","); j.key("partner_id"); j.string(r.id(a.partner))
-            j.raw(","); j.key("profile_id"); j.string(r.id(a.profile))
+            j.raw(","); j.key("partner_id"); j.append(ids[Int(a.partner)])
+            j.raw(","); j.key("profile_id"); j.append(ids[Int(a.profile)])
             j.raw(","); j.key("score"); j.score(a.score); j.raw("}")
         }
         j.raw(r.assignments.isEmpty ? "],\n" : "\n],\n")
@@ -47,7 +51,12 @@ public enum JSONExport {
                 j.score(f)
             }
             j.raw("]")
-            j.raw(","); j.key("members"); j.stringArray(g.members.map { r.id($0) })
+            j.raw(","); j.key("members"); j.raw("[")
+            for (n, m) in g.members.enumerated() {
+                if n > 0 { j.raw(",") }
+                j.append(ids[Int(m)])
+            }
+            j.raw("]")
             j.raw(","); j.key("size"); j.number(g.members.count)
             j.raw(","); j.key("theme"); j.stringArray(g.theme); j.raw("}")
         }
@@ -63,8 +72,8 @@ public enum JSONExport {
             j.raw(","); j.key("kept"); j.raw(o.kept ? "true" : "false")
             j.raw(","); j.key("kind"); j.string(o.kind.rawValue)
             j.raw(","); j.key("partner_id")
-            if let p = o.partner { j.string(r.id(p)) } else { j.raw("null") }
-            j.raw(","); j.key("profile_id"); j.string(r.id(o.profile))
+            if let p = o.partner { j.append(ids[Int(p)]) } else { j.raw("null") }
+            j.raw(","); j.key("profile_id"); j.append(ids[Int(o.profile)])
             j.raw(","); j.key("reason"); j.string(o.reason); j.raw("}")
         }
         j.raw(r.incumbency.isEmpty ? "],\n" : "\n],\n")
@@ -79,12 +88,14 @@ public enum JSONExport {
             j.raw("{"); j.key("candidates"); j.raw("[")
             for (n, c) in list.enumerated() {
                 if n > 0 { j.raw(",") }
-                j.raw("{"); j.key("id"); j.string(r.id(c.index))
-                j.raw(","); j.key("score"); j.score(c.score)
-                j.raw(","); j.key("shared_tags"); j.stringArray(r.sharedTags.of(list.startIndex + n).map { tagNames[Int($0)] })
+                // The hottest loop (one pass per `matches` row): keys written
+                // as literals together with the syntax around them.
+                j.raw("{\"id\":"); j.append(ids[Int(c.index)])
+                j.raw(",\"score\":"); j.score(c.score)
+                j.raw(",\"shared_tags\":"); JSONText.appendArray(shared.of(list.startIndex + n), of: tags, to: &j.bytes)
                 j.raw("}")
             }
-            j.raw("],"); j.key("profile_id"); j.string(r.dataset.profiles[i].id); j.raw("}")
+            j.raw("],"); j.key("profile_id"); j.append(ids[i]); j.raw("}")
         }
         j.raw(first ? "],\n" : "\n],\n")
 
@@ -106,7 +117,7 @@ public enum JSONExport {
         j.raw(","); j.key("metrics"); j.raw("{")
         for (n, m) in r.metrics.sorted(by: { $0.name < $1.name }).enumerated() {
             if n > 0 { j.raw(",") }
-            j.key(m.name); j.number(m.value)
+            j.dynamicKey(m.name); j.number(m.value)
         }
         j.raw("}")
         j.raw(","); j.key("profiles"); j.number(r.profileCount)
@@ -119,7 +130,7 @@ public enum JSONExport {
         j.key("unmatched"); j.raw("[")
         for (n, u) in r.unmatched.enumerated() {
             j.flushIfLarge(); j.raw(n == 0 ? "\n" : ",\n")
-            j.raw("{"); j.key("profile_id"); j.string(r.id(u.profile))
+            j.raw("{"); j.key("profile_id"); j.append(ids[Int(u.profile)])
             j.raw(","); j.key("reason"); j.string(u.reason)
             j.raw(","); j.key("stage"); j.string(u.stage.rawValue); j.raw("}")
         }

@@ -15,6 +15,8 @@ public struct SQLiteError: Error, CustomStringConvertible {
 /// SQLite's "copy the bytes now" destructor, which the Swift importer cannot
 /// express: the C macro is `((sqlite3_destructor_type)-1)`.
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// "The bytes stay valid until the statement is done with them": `((sqlite3_destructor_type)0)`.
+private let SQLITE_STATIC: sqlite3_destructor_type? = nil
 
 /// The one place the export touches the SQLite C API. Every return code is
 /// checked here and turned into ``SQLiteError``.
@@ -22,7 +24,9 @@ final class SQLiteDatabase {
     private var handle: OpaquePointer?
 
     init(path: String) throws {
-        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
+        // NOMUTEX: a connection is only ever used by one thread at a time, so
+        // SQLite's per-call connection mutex (several per row) is pure cost.
+        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)
@@ -89,6 +93,18 @@ final class SQLiteDatabase {
             }
         }
 
+        /// Binds bytes as text without copying them: SQLite reads them when
+        /// the statement is stepped. The caller keeps them alive and unchanged
+        /// until then (a ``TextTable`` entry, or a buffer it holds across the
+        /// step), and rebinds before every step.
+        func bindText(_ i: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+            // A nil pointer would bind NULL, not empty text.
+            guard let base = bytes.baseAddress else { return try check(sqlite3_bind_text(stmt, i, "", 0, SQLITE_TRANSIENT)) }
+            try check(sqlite3_bind_text(stmt, i, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), SQLITE_STATIC))
+        }
+
+        func bindNull(_ i: Int32) throws { try check(sqlite3_bind_null(stmt, i)) }
+
         func bind(_ i: Int32, _ value: String?) throws {
             guard let value else { return try check(sqlite3_bind_null(stmt, i)) }
             try check(sqlite3_bind_text(stmt, i, value, -1, SQLITE_TRANSIENT))
@@ -113,5 +129,11 @@ final class SQLiteDatabase {
         }
 
         func int(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
+        func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
+        /// The column as text (nil for NULL).
+        func text(_ column: Int32) -> String? {
+            guard let p = sqlite3_column_text(stmt, column) else { return nil }
+            return String(cString: p)
+        }
     }
 }
