@@ -27,6 +27,14 @@ import KindredCore
 /// the true mean pairwise score. Deterministic: every choice breaks ties by
 /// profile index (= id order).
 ///
+/// ## Implementation
+/// With feature rows, scores come from ``FeatureRows`` gathered against dense
+/// scratch vectors (``MemberScores`` in growth, ``PairScorer`` for leftovers),
+/// with the same bits as the `score` closure; languages are ``LanguageMasks``.
+/// Every sum is added in the order the method above states, so the result is
+/// exactly that of the plain implementation kept in the tests
+/// (`GroupReference.swift`), which `GroupFastPathTests` compares against.
+///
 /// - Complexity: O(n · k · g²) score evaluations in the worst case, for n
 ///   people, k neighbours per person and groups of at most g (each of a
 ///   group's g members brings up to k candidates, each scored against up to g
