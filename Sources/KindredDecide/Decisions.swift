@@ -25,6 +25,7 @@ public struct Decisions: Sendable {
     ///   - allowed: whether two same-role profiles may share a group (rules 3–6).
     ///   - incumbency: today's decisions to keep where still allowed.
     ///   - isExcluded: whether a pair is in exclusions.csv.
+    ///   - threads: above 1, the three decision jobs run concurrently.
     ///   - timer: called with a stage name when the decisions ("decide": the
     ///     assignments and both kinds of groups, formed concurrently), then the
     ///     groups' descriptions and the metrics ("describe"), are done.
@@ -35,7 +36,7 @@ public struct Decisions: Sendable {
                             row: (@Sendable (Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))? = nil,
                             dimension: Int = 0,
                             isExcluded: (Int, Int) -> Bool = { _, _ in false },
-                            incumbency: Incumbency = Incumbency(), config: KindredConfig,
+                            incumbency: Incumbency = Incumbency(), config: KindredConfig, threads: Int = 1,
                             timer: (String) -> Void = { _ in }) -> Decisions {
         let profiles = dataset.profiles
         let graph = CandidateGraph(matches)
@@ -49,13 +50,13 @@ public struct Decisions: Sendable {
 
         // Three independent jobs (contract §4: a group is a separate offer, so
         // groups do not depend on assignments): assignments, peer groups and
-        // seeker groups. They run concurrently; each writes only its own slot
+        // seeker groups. With more than one thread they run concurrently; each writes only its own slot
         // and only reads the shared inputs, so the result is the same as in
         // sequence.
         let kinds: [(kind: SupportGroup.Kind, role: Role)] = [(.peer, .peer), (.seeker, .seeker)]
         let assignmentSlot = Slot<(support: [Assignment], peers: [Assignment], left: [Unmatched])>()
         let groupSlots = kinds.map { _ in Slot<(groups: [(kind: SupportGroup.Kind, group: GroupFormation.Formed)], left: [Unmatched])>() }
-        DispatchQueue.concurrentPerform(iterations: 1 + kinds.count) { job in
+        let job: @Sendable (Int) -> Void = { job in
             if job == 0 {
                 let support = config.assignmentMode == .stable
                     ? StableAssignment.assign(profiles: profiles, graph: graph, kept: plan.keptSupport)
@@ -76,6 +77,11 @@ public struct Decisions: Sendable {
             let (groups, left) = former.form(pool: pool, kept: kept)
             groupSlots[job - 1].value = (groups.map { (kind, $0) },
                                      left.map { Unmatched(profile: Int32($0.0), stage: .group, reason: $0.1) })
+        }
+        if threads > 1 {
+            DispatchQueue.concurrentPerform(iterations: 1 + kinds.count, execute: job)
+        } else {
+            for j in 0 ..< 1 + kinds.count { job(j) }
         }
         let (support, peers, assignmentLeft) = assignmentSlot.value!
         var unmatched = assignmentLeft

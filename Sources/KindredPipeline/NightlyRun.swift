@@ -98,7 +98,7 @@ public enum NightlyRun {
                                        score: { features.exactScore($0, $1) }, allowed: { rules.allows($0, $1) },
                                        row: { features.row($0) }, dimension: features.dimension,
                                        isExcluded: { rules.isExcluded($0, $1) }, incumbency: input.incumbency,
-                                       config: config, timer: { timer.end($0) })
+                                       config: config, threads: options.threads, timer: { timer.end($0) })
         unmatched.append(contentsOf: decisions.unmatched)
         unmatched.sort { $0.profile != $1.profile ? $0.profile < $1.profile : $0.stage < $1.stage }
 
