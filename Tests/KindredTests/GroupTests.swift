@@ -7,7 +7,8 @@ import KindredVectorize
 /// Group formation (contract §4): every rule inside every group, size bounds,
 /// cohesion, determinism, and quality against exhaustive search.
 @Suite struct GroupTests {
-    static func groups(_ d: Dataset, min: Int, max: Int, threads: Int = 2, floors: Bool = true) -> Decisions {
+    static func groups(_ d: Dataset, min: Int, max: Int, threads: Int = 2, floors: Bool = true,
+                       refine: Bool = false, decisionThreads: Int = 1) -> Decisions {
         let f = Vectorizer.build(d, weights: .defaults)
         let rules = CompiledRules(d)
         var config = KindredConfig()
@@ -24,9 +25,29 @@ import KindredVectorize
         let matches = r[0].forward.truncated(to: 10).merged(with: r[1].forward) { d.profiles[$0].role == .peer }
             .merged(with: r[1].backward) { d.profiles[$0].role != .supporter }
         let neighbours = r[0].forward.merged(with: r[2].forward) { d.profiles[$0].role == .peer }
+        var row: (@Sendable (Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Double>))?
+        if refine { row = { f.row($0) } }
         return Decisions.make(dataset: d, matches: matches, groupNeighbours: neighbours,
                               score: { f.exactScore($0, $1) }, allowed: { rules.allows($0, $1) },
-                              isExcluded: { rules.isExcluded($0, $1) }, config: config)
+                              row: row, dimension: f.dimension,
+                              isExcluded: { rules.isExcluded($0, $1) }, config: config, threads: decisionThreads)
+    }
+
+    /// The three decision jobs run concurrently with more than one thread;
+    /// each only reads shared inputs, so the decisions equal a sequential run's.
+    @Test(arguments: [UInt64(5), 6])
+    func concurrentDecisionsEqualSequentialOnes(seed: UInt64) {
+        let d = TestSupport.randomDataset(seed: seed, count: 600, vocabulary: 10, exclusions: 100)
+        let one = Self.groups(d, min: 3, max: 5, refine: true, decisionThreads: 1)
+        #expect(!one.groups.isEmpty && !one.assignments.isEmpty)
+        for threads in [2, 4] {
+            let many = Self.groups(d, min: 3, max: 5, refine: true, decisionThreads: threads)
+            #expect(many.assignments == one.assignments)
+            #expect(many.groups == one.groups)
+            #expect(many.unmatched == one.unmatched)
+            #expect(many.metrics.map(\.name) == one.metrics.map(\.name))
+            #expect(many.metrics.map(\.value) == one.metrics.map(\.value))
+        }
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
