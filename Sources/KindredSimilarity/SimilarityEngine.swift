@@ -268,18 +268,25 @@ public enum SimilarityEngine {
         let chunks = (rows.count + chunk - 1) / chunk
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { _ in
+            // One zeroed dense row per worker: the scores of a row's kept
+            // candidates are gathers against it (FeatureSpace.exactScores).
+            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, features.dimension))
+            scratch.initialize(repeating: 0, count: max(1, features.dimension))
+            defer { scratch.deallocate() }
+            var list: [Candidate] = []
             while true {
             let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
             if c >= chunks { break }
             for r in c * chunk ..< min(rows.count, (c + 1) * chunk) {
                 let qi = Int(rows[r])
-                var list: [Candidate] = []
-                list.reserveCapacity(heaps.heaps.count(r))
+                list.removeAll(keepingCapacity: true)
+                features.scatter(qi, into: scratch)
                 for key in heaps.heaps.keys(r) {
                     let ci = TopKHeaps.index(of: key)
-                    let score = Score(features.exactScore(qi, Int(ci)))
+                    let score = Score(features.gatheredScore(scratch, Int(ci)))
                     if score.micro > 0 { list.append(Candidate(index: ci, score: score)) }
                 }
+                features.clear(qi, in: scratch)
                 list.sort(by: Candidate.ranksBefore)
                 slots.store(profile: qi, list.prefix(k))
             }

@@ -81,6 +81,43 @@ public struct FeatureSpace: Sendable {
         return sum
     }
 
+    /// `exactScore(i, j)` for one i against many j, with the same bits.
+    ///
+    /// Row i is scattered into `scratch` (`dimension` doubles, all zero on
+    /// entry and again on return), and each score is a gather over row j's
+    /// columns in column order: no merge branches. The gather adds, in the
+    /// merge's order, the same products as the merge, plus `x_i[c] · x_j[c] =
+    /// ±0` for every column only j has; adding ±0 to a sum that started at +0
+    /// never changes its bits, so every score equals `exactScore(i, j)`
+    /// exactly (a test checks it bit for bit). The exact rescoring of the
+    /// similarity core spent ~0.2 s of a 1.1 s ranking at 50,000 people in the
+    /// merge.
+    ///
+    /// - Complexity: O(nnz(i) + Σ nnz(j)).
+    public func exactScores(_ i: Int, against others: some Sequence<Int>, scratch: UnsafeMutablePointer<Double>,
+                            _ body: (_ j: Int, _ score: Double) -> Void) {
+        scatter(i, into: scratch)
+        for j in others { body(j, gatheredScore(scratch, j)) }
+        clear(i, in: scratch)
+    }
+
+    /// Writes row i's values into a zeroed dense `scratch` (see ``exactScores(_:against:scratch:_:)``).
+    @inlinable public func scatter(_ i: Int, into scratch: UnsafeMutablePointer<Double>) {
+        for e in rowOffsets[i] ..< rowOffsets[i + 1] { scratch[Int(columns[e])] = values[e] }
+    }
+
+    /// Zeroes what ``scatter(_:into:)`` wrote for row i.
+    @inlinable public func clear(_ i: Int, in scratch: UnsafeMutablePointer<Double>) {
+        for e in rowOffsets[i] ..< rowOffsets[i + 1] { scratch[Int(columns[e])] = 0 }
+    }
+
+    /// `exactScore(i, j)`, bit for bit, with row i scattered into `scratch`.
+    @inlinable public func gatheredScore(_ scratch: UnsafePointer<Double>, _ j: Int) -> Double {
+        var sum = 0.0
+        for e in rowOffsets[j] ..< rowOffsets[j + 1] { sum += scratch[Int(columns[e])] * values[e] }
+        return sum
+    }
+
     /// The shared tags of two profiles with their contribution to the score
     /// (`w_tags · x_it · x_jt`), largest first, ties by tag name (byte order).
     public func sharedTagContributions(_ i: Int, _ j: Int) -> [(tag: Int32, contribution: Double)] {

@@ -91,4 +91,27 @@ import KindredCore
         // rare and zeta have the same (higher) idf, so they tie and go by name.
         #expect(names == ["rare", "zeta", "common"])
     }
+
+    /// The scatter-and-gather scores of the exact rescoring equal the sorted
+    /// merge bit for bit, for every pair of a random population (inactive and
+    /// empty rows included), and the scratch row is left zero.
+    @Test(arguments: [UInt64(1), 2])
+    func gatheredScoresEqualTheMergeBitForBit(seed: UInt64) {
+        let d = TestSupport.randomDataset(seed: seed, count: 150, vocabulary: 30)
+        let f = Vectorizer.build(d, weights: .defaults)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: f.dimension)
+        scratch.initialize(repeating: 0, count: f.dimension)
+        defer { scratch.deallocate() }
+        var compared = 0, positive = 0
+        for i in d.profiles.indices {
+            f.exactScores(i, against: d.profiles.indices, scratch: scratch) { j, score in
+                #expect(score.bitPattern == f.exactScore(i, j).bitPattern)
+                compared += 1
+                if score > 0 { positive += 1 }
+            }
+        }
+        #expect(compared == d.profiles.count * d.profiles.count)
+        #expect(positive > compared / 4)
+        #expect((0 ..< f.dimension).allSatisfy { scratch[$0] == 0 })
+    }
 }
