@@ -12,15 +12,10 @@ public enum Ingest {
             throw InputError(file: profiles.path,
                              message: "has no valid profile rows (\(p.rejects.count) rejected)")
         }
-        var index: [String: Int32] = [:]
-        index.reserveCapacity(p.profiles.count)
         var ids = ByteStringMap(expectedCount: p.profiles.count)
-        for (i, profile) in p.profiles.enumerated() {
-            index[profile.id] = Int32(i)
-            _ = ids.insert(profile.id)  // ids are unique, so its number is i
-        }
-        let t = try TagLoader.load(tags, profileIDs: ids, profileCount: p.profiles.count)
-        let e = try exclusions.map { try ExclusionLoader.load($0, profileIndex: index) }
+        for profile in p.profiles { _ = ids.insert(profile.id) }  // ids are unique: number = index
+        let t = try TagLoader.load(tags, profileIDs: ids)
+        let e = try exclusions.map { try ExclusionLoader.load($0, profileIDs: ids) }
 
         var unknown: [(file: String, columns: [String])] = []
         if !p.unknownColumns.isEmpty { unknown.append((profiles.name, p.unknownColumns)) }

@@ -16,7 +16,8 @@ enum TagLoader {
     /// - Complexity: O(n) in the file size plus O(t log t) per profile with t tags.
     ///   A row whose id and tag are plain ASCII makes no `String` (see
     ///   ``ByteStringMap``); other rows take the general path, with the same result.
-    static func load(_ file: InputFile, profileIDs: ByteStringMap, profileCount: Int) throws -> Output {
+    static func load(_ file: InputFile, profileIDs: ByteStringMap) throws -> Output {
+        let profileCount = profileIDs.count
         var table = try CSVTable(file: file, required: required, optional: optional)
         let idColumn = table.column("profile_id"), tagColumn = table.column("tag"), weightColumn = table.column("weight")
         var interned = ByteStringMap(expectedCount: 1024)
@@ -164,17 +165,17 @@ enum ExclusionLoader {
 
     /// The `reason` column is recognised so it is not reported as unknown, but it
     /// is never read: it is free text about real people and is never exported.
-    static func load(_ file: InputFile, profileIndex: [String: Int32]) throws -> Output {
+    static func load(_ file: InputFile, profileIDs: ByteStringMap) throws -> Output {
         var table = try CSVTable(file: file, required: required, optional: optional)
         var pairs = Set<ExclusionPair>()
         while table.nextRecord() != nil {
             let a = TextNormalization.trimmed(table.value("a"))
             let b = TextNormalization.trimmed(table.value("b"))
-            guard let ia = profileIndex[a] else {
+            guard let ia = profileIDs.find(a) else {
                 table.reject("a", a.isEmpty ? "id is empty" : "unknown profile id")
                 continue
             }
-            guard let ib = profileIndex[b] else {
+            guard let ib = profileIDs.find(b) else {
                 table.reject("b", b.isEmpty ? "id is empty" : "unknown profile id")
                 continue
             }

@@ -269,7 +269,7 @@ public enum SimilarityEngine {
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, chunks))) { _ in
             // One zeroed dense row per worker: the scores of a row's kept
-            // candidates are gathers against it (FeatureSpace.exactScores).
+            // candidates are gathers against it (FeatureSpace.scatter/gatheredScore).
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, features.dimension))
             scratch.initialize(repeating: 0, count: max(1, features.dimension))
             defer { scratch.deallocate() }

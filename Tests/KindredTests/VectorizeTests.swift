@@ -104,11 +104,14 @@ import KindredCore
         defer { scratch.deallocate() }
         var compared = 0, positive = 0
         for i in d.profiles.indices {
-            f.exactScores(i, against: d.profiles.indices, scratch: scratch) { j, score in
+            f.scatter(i, into: scratch)
+            for j in d.profiles.indices {
+                let score = f.gatheredScore(scratch, j)
                 #expect(score.bitPattern == f.exactScore(i, j).bitPattern)
                 compared += 1
                 if score > 0 { positive += 1 }
             }
+            f.clear(i, in: scratch)
         }
         #expect(compared == d.profiles.count * d.profiles.count)
         #expect(positive > compared / 4)
