@@ -217,7 +217,9 @@ public enum SimilarityEngine {
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: min(block, TileKernel.panelRows) * block)
+            let tileCapacity = min(block, TileKernel.panelRows) * block
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
+            tile.initialize(repeating: 0, count: tileCapacity)  // TileKernel keeps it zero between panels
             let columnThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
             defer {
                 tile.deallocate()

@@ -5,14 +5,21 @@ import KindredCore
 /// B, and the fused offers to both sides' heaps.
 ///
 /// The unit is done a *panel* of A rows at a time: the panel's scores
-/// (`panelRows × block` floats, 256 KB at the defaults) are computed and then
+/// (`panelRows × block` floats, 512 KB at the defaults) are computed and then
 /// scanned once, each 8 scores against both their row's threshold and their
-/// 8 columns' thresholds, while the panel is still in the core's L2 cache.
-/// With whole 512 × 512 tiles (1 MB, larger than Zen 3's 512 KB L2) the two
-/// scans (rows, then columns) read the tile back from L3 twice. Panels, one
-/// fused scan and the rule lanes made the sparse kernel about 15% faster at
-/// 50,000 people; on the dense path at 64 tags the selection went from 35–45%
-/// of the tile loop to about 25% (see benchmarks/README.md).
+/// 8 columns' thresholds, while the panel is still mostly in the core's L2
+/// cache. With whole 512 × 512 tiles (1 MB, larger than Zen 3's 512 KB L2)
+/// the two scans (rows, then columns) read the tile back from L3 twice.
+/// Panels, one fused scan and the rule lanes made the sparse kernel about 15%
+/// faster at 50,000 people; on the dense path at 64 tags the selection went
+/// from 35–45% of the tile loop to about 25% (see benchmarks/README.md).
+///
+/// Panels of 256 rows rather than 128: each `sgemm` call packs both of its
+/// operands, so the B block is packed once per panel, and with 128 rows that
+/// packing (`sgemm_incopy`) took 8% of the dense tile loop at 124 columns.
+/// With the panel kept zero (see `score`) 256 rows measured 2–4 points of
+/// plain `sgemm` better at 124 and 316 dense columns (six interleaved runs)
+/// and the same for the sparse and hybrid kernels.
 struct TileKernel {
     let a: RowClass
     let b: RowClass
@@ -21,13 +28,15 @@ struct TileKernel {
     let heapsB: HeapSet
     let split: ColumnSplit
     let rules: CompiledRules
-    /// Scratch of `panelRows × block` floats: one panel of scores.
+    /// Scratch of `panelRows × block` floats: one panel of scores. It is all
+    /// zeros between panels: `score` accumulates onto it and `scan` zeroes
+    /// each row once it has read it (see `score`).
     let tile: UnsafeMutablePointer<Float>
     /// Scratch of `block` floats: the panel's column thresholds.
     let columnThreshold: UnsafeMutablePointer<Float>
 
     /// Rows of A per panel.
-    static let panelRows = 128
+    static let panelRows = 256
 
     func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
         let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
@@ -56,6 +65,11 @@ struct TileKernel {
     /// `columns`: dense columns by one `sgemm`, the age block from the
     /// per-block lookup rows, the sparse columns scattered through B's
     /// inverted lists.
+    ///
+    /// The panel arrives zeroed, so `sgemm` is called with beta = 1. With
+    /// beta = 0 OpenBLAS first clears C in a pass of its own (`sgemm_beta`,
+    /// 6-7% of the tile loop at 124 dense columns); clearing each row right
+    /// after the scan has read it, while it is still in L1, costs less.
     private func score(rows: Range<Int>, columns rb: Range<Int>, blockB: Int, stats: inout SimilarityEngine.Statistics) {
         let m = rows.count, n = rb.count
         let dd = split.denseCount
@@ -65,11 +79,9 @@ struct TileKernel {
                 b.dense.withUnsafeBufferPointer { db in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(dd), 1,
                                 da.baseAddress! + rows.lowerBound * dd, Int32(dd),
-                                db.baseAddress! + rb.lowerBound * dd, Int32(dd), 0, tile, Int32(n))
+                                db.baseAddress! + rb.lowerBound * dd, Int32(dd), 1, tile, Int32(n))
                 }
             }
-        } else if !split.ageByTable {
-            tile.update(repeating: 0, count: m * n)
         }
         if split.ageByTable {
             b.agePrefill.withUnsafeBufferPointer { prefill in
@@ -77,12 +89,11 @@ struct TileKernel {
                 for r in 0 ..< m {
                     let band = Int(a.ageBand[rows.lowerBound + r])
                     let row = tile + r * n
-                    if band == 7 {
-                        if dd == 0 { row.update(repeating: 0, count: n) }
-                    } else if dd == 0 {
-                        row.update(from: base + band * b.block, count: n)
+                    guard band != 7 else { continue }
+                    let src = base + band * b.block
+                    if dd == 0 {
+                        row.update(from: src, count: n)  // onto zeros: a copy
                     } else {
-                        let src = base + band * b.block
                         for c in 0 ..< n { row[c] += src[c] }
                     }
                 }
@@ -142,6 +153,7 @@ struct TileKernel {
                              gender: gender.baseAddress! + rb.lowerBound, flags: flags.baseAddress! + rb.lowerBound)
             for g in rows {
                 let row = tile + (g - rows.lowerBound) * n
+                defer { row.update(repeating: 0, count: n) }  // the zero invariant of `tile`
                 // A row with no possible partner in B's block (no shared
                 // language, other side of the safeguarding line) offers
                 // nothing to its own heap; its scores still go to the columns.

@@ -95,6 +95,14 @@ import KindredCore
         #expect(try count("SELECT count(*) FROM rejects WHERE \"column\" IS NULL AND line = 7") == 2)
         #expect(try count("SELECT count(*) FROM run_metrics WHERE run_id = 1 AND value IS NULL") == 1)
         #expect(try count("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'matches_%'") == 2)
+        // "Who ranked X", in one run or across runs, reads `matches_candidate`
+        // instead of scanning every run's rows.
+        for query in ["SELECT profile_id FROM matches WHERE candidate_id = 'b' AND run_id = 2",
+                      "SELECT run_id, profile_id FROM matches WHERE candidate_id = 'b'"] {
+            let plan = try db.prepare("EXPLAIN QUERY PLAN " + query)
+            #expect(try plan.step())
+            #expect(plan.text(3)?.contains("USING INDEX matches_candidate (candidate_id=") == true, "\(query)")
+        }
     }
 
     @Test func failedExportLeavesExistingFilesUntouched() throws {
