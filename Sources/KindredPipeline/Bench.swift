@@ -54,7 +54,6 @@ public enum Bench {
             // Plain sgemm is measured after every repeat, for half a second at
             // each shape, and its best is kept: on a shared machine a single
             // measurement taken in a slow moment made the ratio exceed 100%.
-            let panel = min(o.block, SimilarityEngine.panelRows)
             var tileShape = 0.0, panelShape = 0.0
             for r in 0 ..< o.repeats {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -67,6 +66,7 @@ public enum Bench {
                 }
                 bestTiles = min(bestTiles, s.tileSeconds)
                 if s.denseColumns > 0 {
+                    let panel = min(o.block, SimilarityEngine.panelRows(s.kernel))
                     tileShape = max(tileShape, plainSGEMM(m: o.block, n: o.block, k: s.denseColumns, threads: o.threads, seconds: 0.5))
                     panelShape = max(panelShape, plainSGEMM(m: panel, n: o.block, k: s.denseColumns, threads: o.threads, seconds: 0.5))
                 }
@@ -83,7 +83,8 @@ public enum Bench {
                 lines.append(String(format: "  dense path: %.1f GFLOP/s in the fused tile loop (best of %d), %.1f GFLOP/s end to end",
                                     fused, o.repeats, stats.flops / best / 1e9))
                 lines.append(String(format: "  plain sgemm on %d threads (best of %d): %.1f GFLOP/s at the tile shape (%d x %d x %d), %.1f GFLOP/s at the core's call shape (%d x %d x %d)",
-                                    o.threads, o.repeats, tileShape, o.block, o.block, stats.denseColumns, panelShape, panel, o.block, stats.denseColumns))
+                                    o.threads, o.repeats, tileShape, o.block, o.block, stats.denseColumns, panelShape,
+                                    min(o.block, SimilarityEngine.panelRows(stats.kernel)), o.block, stats.denseColumns))
                 lines.append(String(format: "  fused tile loop reaches %.0f%% of plain sgemm (end to end, with setup and exact rescoring: %.0f%%)",
                                     100 * fused / max(tileShape, panelShape), 100 * stats.flops / best / 1e9 / max(tileShape, panelShape)))
             }

@@ -130,9 +130,9 @@ public enum SimilarityEngine {
         }
     }
 
-    /// Rows of A per panel: the shape of the core's `sgemm` calls is
-    /// `panelRows × block × dense columns`.
-    public static var panelRows: Int { TileKernel.panelRows }
+    /// Rows of A per panel with a kernel (`.auto` resolved): the shape of
+    /// the core's `sgemm` calls is `panelRows × block × dense columns`.
+    public static func panelRows(_ kernel: ColumnSplit.Kernel) -> Int { TileKernel.panelRows(kernel) }
 
     /// Ranks pairing candidates (contract §3 rule 2), `options.topK` each:
     /// peers with peers, seekers with supporters and back.
@@ -217,7 +217,7 @@ public enum SimilarityEngine {
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
-            let tileCapacity = min(block, TileKernel.panelRows) * block
+            let tileCapacity = min(block, TileKernel.maxPanelRows) * block
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
             tile.initialize(repeating: 0, count: tileCapacity)  // TileKernel keeps it zero between panels
             let columnThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)

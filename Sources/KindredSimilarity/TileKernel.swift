@@ -5,7 +5,7 @@ import KindredCore
 /// B, and the fused offers to both sides' heaps.
 ///
 /// The unit is done a *panel* of A rows at a time: the panel's scores
-/// (`panelRows × block` floats, 512 KB at the defaults) are computed and then
+/// (`panelRows × block` floats, 256 or 512 KB at the defaults) are computed and then
 /// scanned once, each 8 scores against both their row's threshold and their
 /// 8 columns' thresholds, while the panel is still mostly in the core's L2
 /// cache. With whole 512 × 512 tiles (1 MB, larger than Zen 3's 512 KB L2)
@@ -14,12 +14,15 @@ import KindredCore
 /// faster at 50,000 people; on the dense path at 64 tags the selection went
 /// from 35–45% of the tile loop to about 25% (see benchmarks/README.md).
 ///
-/// Panels of 256 rows rather than 128: each `sgemm` call packs both of its
-/// operands, so the B block is packed once per panel, and with 128 rows that
-/// packing (`sgemm_incopy`) took 8% of the dense tile loop at 124 columns.
-/// With the panel kept zero (see `score`) 256 rows measured 2–4 points of
-/// plain `sgemm` better at 124 and 316 dense columns (six interleaved runs)
-/// and the same for the sparse and hybrid kernels.
+/// The all-dense kernel uses panels of 256 rows, the others 128. Each
+/// `sgemm` call packs both of its operands, so the B block is packed once per
+/// panel, and with 128 rows that packing (`sgemm_incopy`) took 8% of the
+/// dense tile loop at 124 columns; with the panel kept zero (see `score`),
+/// 256 rows measured 2–4 points of plain `sgemm` better at 124 and 316 dense
+/// columns (six interleaved runs). The sparse kernel has no packing to save,
+/// and its 512 KB panel competes with the posting lists for L2: its tile loop
+/// was about 5% slower with 256 rows (0.418–0.436 s against 0.382–0.421 s at
+/// 256 tags, four interleaved runs).
 struct TileKernel {
     let a: RowClass
     let b: RowClass
@@ -35,17 +38,19 @@ struct TileKernel {
     /// Scratch of `block` floats: the panel's column thresholds.
     let columnThreshold: UnsafeMutablePointer<Float>
 
-    /// Rows of A per panel.
-    static let panelRows = 256
+    /// Rows of A per panel for a kernel (see above), and the most of any.
+    static func panelRows(_ kernel: ColumnSplit.Kernel) -> Int { kernel == .dense ? 256 : 128 }
+    static let maxPanelRows = 256
 
     func run(blockA: Int, blockB: Int, stats: inout SimilarityEngine.Statistics) {
         let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
         stats.blocksComputed += 1
         stats.pairsScored += Double(ra.count) * Double(rb.count)
         let diagonal = symmetric && blockA == blockB
+        let panelRows = TileKernel.panelRows(split.kernel)
         var start = ra.lowerBound
         while start < ra.upperBound {
-            let panel = start ..< min(ra.upperBound, start + TileKernel.panelRows)
+            let panel = start ..< min(ra.upperBound, start + panelRows)
             score(rows: panel, columns: rb, blockB: blockB, stats: &stats)
             // Lock order: A's block, then B's. For a symmetric task (one heap
             // set) units have blockA < blockB; otherwise the sets differ. A
