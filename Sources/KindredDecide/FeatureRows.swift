@@ -88,8 +88,9 @@ final class FeatureRows {
 
 /// Dense vectors of `dimension` doubles, all zero between uses, that each hold
 /// one sparse vector at a time so that dot products against them are plain
-/// gathers. With two lanes the vectors are interleaved (`a[c]`, `b[c]` side by
-/// side), so a row gathered against both reads one cache line per column.
+/// gathers. With several lanes the vectors are interleaved (lane j of column c
+/// at `c · lanes + j`), so a row gathered against all of them reads one cache
+/// line per column.
 ///
 /// Why gathers give the same bits as a merge of two sorted rows
 /// (`FeatureSpace.exactScore`): both add the products of shared columns in
@@ -104,7 +105,7 @@ final class DenseScratch {
     let lanes: Int
 
     init(dimension: Int, lanes: Int = 1) {
-        precondition(lanes == 1 || lanes == 2)
+        precondition(lanes >= 1)
         self.dimension = dimension
         self.lanes = lanes
         slots = .allocate(capacity: max(dimension * lanes, 1))
@@ -141,6 +142,7 @@ final class DenseScratch {
     /// `(x_p · lane 0, x_p · lane 1)` of a two-lane scratch in one pass over row
     /// p: the same two sums, in the same order, as two ``dot(_:_:lane:)`` calls.
     @inline(__always) func dots(_ p: Int, _ rows: FeatureRows) -> (Double, Double) {
+        assert(lanes == 2)
         let c = rows.columns.baseAddress!, v = rows.values.baseAddress!
         var d0 = 0.0, d1 = 0.0
         for k in rows.entries(p) {

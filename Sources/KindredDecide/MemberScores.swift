@@ -1,7 +1,7 @@
 /// Scores of people against the members of one growing group, for
 /// ``GroupFormation``'s growth step.
 ///
-/// With feature rows, member j's row sits in lane j of a dense scratch with
+/// With feature rows, member j's row sits in lane j of a ``DenseScratch`` with
 /// `groupMax` interleaved lanes (`slots[c · lanes + j]`), so one pass over a
 /// candidate's row gives their score to every member, and the members' values
 /// of one column share a cache line. Each lane adds exactly what a gather
@@ -12,7 +12,7 @@ final class MemberScores {
     let score: (Int, Int) -> Double
     let rows: FeatureRows?
     let lanes: Int
-    private let slots: UnsafeMutablePointer<Double>?
+    private let scratch: DenseScratch?
     private let lane: UnsafeMutablePointer<Double>
 
     /// At most 32 MB of lanes (2,060 columns × 8 lanes is 132 kB).
@@ -24,40 +24,36 @@ final class MemberScores {
         lane = .allocate(capacity: lanes)
         if let rows, rows.dimension * lanes <= budget {
             self.rows = rows
-            slots = .allocate(capacity: max(rows.dimension * lanes, 1))
-            slots!.initialize(repeating: 0, count: max(rows.dimension * lanes, 1))
+            scratch = DenseScratch(dimension: rows.dimension, lanes: lanes)
         } else {
             self.rows = nil
-            slots = nil
+            scratch = nil
         }
     }
 
-    deinit {
-        slots?.deallocate()
-        lane.deallocate()
-    }
+    deinit { lane.deallocate() }
 
     /// Puts member x (the `j`-th to join) in lane j.
     func join(_ x: Int, at j: Int) {
-        guard let rows, let slots else { return }
-        for k in rows.entries(x) { slots[Int(rows.columns[k]) * lanes + j] = rows.values[k] }
+        guard let rows, let scratch else { return }
+        scratch.load(x, rows, lane: j)
     }
 
     /// Empties the lanes of `members` (lane j holds `members[j]`).
     func clear(_ members: [Int]) {
-        guard let rows, let slots else { return }
-        for (j, m) in members.enumerated() { for k in rows.entries(m) { slots[Int(rows.columns[k]) * lanes + j] = 0 } }
+        guard let rows, let scratch else { return }
+        for (j, m) in members.enumerated() { scratch.unload(m, rows, lane: j) }
     }
 
     /// `Σ score(x, m)` over `members` (all in their lanes), added in member order.
     ///
     /// - Complexity: O(nnz(x) · members).
     func total(_ x: Int, _ members: [Int]) -> Double {
-        guard let rows, let slots else { return members.reduce(0.0) { $0 + score(x, $1) } }
+        guard let rows, let scratch else { return members.reduce(0.0) { $0 + score(x, $1) } }
         let n = members.count
         for j in 0 ..< n { lane[j] = 0 }
         for k in rows.entries(x) {
-            let v = rows.values[k], base = slots + Int(rows.columns[k]) * lanes
+            let v = rows.values[k], base = scratch.slot(rows.columns[k], 0)
             for j in 0 ..< n { lane[j] += v * base[j] }  // lane j: score(x, members[j]) so far
         }
         var t = 0.0
@@ -69,9 +65,7 @@ final class MemberScores {
     ///
     /// - Complexity: O(nnz(y)).
     func score(_ y: Int, member x: Int, at j: Int) -> Double {
-        guard let rows, let slots else { return score(y, x) }
-        var d = 0.0
-        for k in rows.entries(y) { d += rows.values[k] * slots[Int(rows.columns[k]) * lanes + j] }
-        return d
+        guard let rows, let scratch else { return score(y, x) }
+        return scratch.dot(y, rows, lane: j)
     }
 }
