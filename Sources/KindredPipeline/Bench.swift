@@ -72,10 +72,10 @@ public enum Bench {
                 }
             }
             let label = kernel == .auto ? "auto (\(stats.kernel.rawValue))" : kernel.rawValue
-            lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d; setup %.3f s, tile loop %.3f s, exact rescoring %.3f s), %.3g pairs/s, %d dense + %d sparse columns, %.3g sparse hits/s, %.2f%% of scores reached the scalar checks",
+            lines.append(String(format: "%@: similarity + top-k %.3f s (best of %d; setup %.3f s, tile loop %.3f s, exact rescoring %.3f s), %.3g pairs/s, %d dense + %d sparse columns, %.3g sparse hits/s, %.2f%% of scores reached the scalar checks (margin %d micro)",
                                 label, best, o.repeats, stats.setupSeconds, stats.tileSeconds, stats.finishSeconds,
                                 stats.pairsScored / best, stats.denseColumns, stats.sparseColumns, stats.sparseHits / best,
-                                100 * stats.reachedScalarChecks / max(1, stats.pairsScored)))
+                                100 * stats.reachedScalarChecks / max(1, stats.pairsScored), stats.marginMicro))
             if stats.denseColumns > 0 {
                 // Plain sgemm at the tile shape and at the shape the core calls
                 // (one panel); the ratio is taken against the faster of the two.

@@ -100,6 +100,9 @@ public enum SimilarityEngine {
         public var reachedScalarChecks: Double = 0
         public var denseColumns = 0
         public var sparseColumns = 0
+        /// How far below a row's k-th best float score, in micro units, a
+        /// score still reaches the heaps (``HeapSet/margin(terms:)``).
+        public var marginMicro = 0
         /// The kernel used (`.auto` resolved).
         public var kernel: ColumnSplit.Kernel = .auto
         /// Wall-clock seconds of the three phases: building the row classes
@@ -122,6 +125,7 @@ public enum SimilarityEngine {
             s.reachedScalarChecks += b.reachedScalarChecks
             s.denseColumns = max(a.denseColumns, b.denseColumns)
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
+            s.marginMicro = max(a.marginMicro, b.marginMicro)
             s.kernel = a.kernel
             s.setupSeconds += b.setupSeconds
             s.tileSeconds += b.tileSeconds
@@ -175,11 +179,20 @@ public enum SimilarityEngine {
         stats.denseColumns = split.denseCount
         stats.sparseColumns = split.sparseCount
         stats.kernel = split.kernel
+        // Float products per score: the dense columns, at most a row's
+        // stored entries from the sparse ones, and the age table.
+        var longestRow = 0
+        if split.sparseCount > 0 {
+            for i in profiles.indices where profiles[i].active { longestRow = max(longestRow, features.nonZeros(i)) }
+        }
+        let margin = HeapSet.margin(terms: split.denseCount + longestRow + 1)
+        stats.marginMicro = Int(margin)
         for (t, task) in tasks.enumerated() {
             let ca = classes[task.a]!, cb = classes[task.b]!
-            let capacity = task.k + max(8, options.slack)
-            let ha = HeapSet(rows: ca.rows.count, capacity: capacity, block: block)
-            let hb = task.symmetric ? ha : HeapSet(rows: cb.rows.count, capacity: capacity, block: block)
+            let reserve = max(8, options.slack)
+            let ha = HeapSet(rows: ca.rows.count, k: task.k, reserve: reserve, margin: margin, block: block)
+            let hb = task.symmetric ? ha
+                : HeapSet(rows: cb.rows.count, k: task.k, reserve: reserve, margin: margin, block: block)
             sides.append((ha, hb))
             let na = ca.blockCount, nb = cb.blockCount
             if task.symmetric {

@@ -289,3 +289,84 @@ import KindredVectorize
         #expect(skippedBlocks > 0 && skippedRows > 0)
     }
 }
+
+/// The heaps with a reserve against a naive sort of everything offered.
+@Suite struct TopKHeapsTests {
+    /// A deterministic generator (SplitMix64), so failures reproduce.
+    struct Mix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// After any order of offers: the heap part is the top k of all offered
+    /// keys, and every key that is both among the top k + reserve and within
+    /// the margin of the final k-th best is still kept (what the exact
+    /// rescoring needs). Scores are drawn from a narrow range so that many
+    /// keys tie or fall within the margin.
+    @Test(arguments: [(UInt64(1), 10, 8, Int32(3)), (2, 10, 8, 0), (3, 1, 2, 5), (4, 5, 0, 4), (5, 20, 8, 40)])
+    func keepsTheTopKAndEveryNearMissTheRescoringNeeds(seed: UInt64, k: Int, reserve: Int, margin: Int32) {
+        var mix = Mix(state: seed)
+        let rows = 40
+        let heaps = TopKHeaps(rows: rows, k: k, reserve: reserve, margin: margin)
+        var offered = [[UInt64]](repeating: [], count: rows)
+        for row in 0 ..< rows {
+            let count = Int(mix.next() % 300)
+            let spread = 1 + mix.next() % 60  // micro scores in a narrow band
+            for index in 0 ..< count {
+                let micro = Int32(500_000 + mix.next() % spread)
+                let key = TopKHeaps.key(micro: micro, index: Int32(index))
+                offered[row].append(key)
+                // The engine only offers what `matters` lets through.
+                if heaps.matters(row, key) { heaps.offer(row, key) }
+            }
+        }
+        for row in 0 ..< rows {
+            let all = offered[row].sorted(by: >)
+            let kept = Set(heaps.keys(row))
+            #expect(kept.count <= k + reserve)
+            #expect(Set(all.prefix(k)).isSubset(of: kept), "row \(row): heap is not the top k")
+            guard all.count >= k else {
+                #expect(kept == Set(all))
+                continue
+            }
+            let floor = TopKHeaps.micro(of: all[k - 1]) - margin
+            let needed = all.prefix(k + reserve).filter { TopKHeaps.micro(of: $0) >= floor }
+            #expect(Set(needed).isSubset(of: kept), "row \(row): a near miss was dropped")
+            #expect(kept.isSubset(of: Set(all)))
+        }
+    }
+
+    /// The margin covers the float error of real dot products: unit vectors,
+    /// values rounded to float and summed one by one in float (the loosest
+    /// order), against the same dot product in double.
+    @Test(arguments: [8, 124, 316, 2_060])
+    func marginCoversFloatErrorOfUnitVectorDotProducts(dimension: Int) {
+        var mix = Mix(state: UInt64(dimension))
+        let margin = HeapSet.margin(terms: dimension)
+        var worst = 0.0
+        for _ in 0 ..< 200 {
+            func unit() -> [Double] {
+                // Non-negative and skewed like TF-IDF rows.
+                let v = (0 ..< dimension).map { _ in Double(mix.next() % 1000) / 1000 * Double(mix.next() % 4 == 0 ? 1 : 0) + 1e-3 }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return v.map { $0 / norm }
+            }
+            let a = unit(), b = unit()
+            var exact = 0.0, single: Float = 0
+            for i in 0 ..< dimension {
+                exact += a[i] * b[i]
+                single += Float(a[i]) * Float(b[i])
+            }
+            worst = max(worst, abs(Double(single) - exact))
+        }
+        // Two scores' errors and a micro of rounding each must fit in the margin.
+        #expect(2 * worst * 1_000_000 + 2 < Double(margin), "dimension \(dimension): error \(worst), margin \(margin)")
+        #expect(margin < 1_000, "the margin stays far below typical score gaps")
+    }
+}
