@@ -18,7 +18,8 @@ import KindredCore
 /// The dot products are gathers against dense scratch vectors (see
 /// ``DenseScratch`` for why they have the same bits as sparse merges): while
 /// person x is examined, x's row and the sums of x's group stay loaded, so each
-/// swap partner y costs one pass over y's row for both `y · S_{G(x)}` and `x · y`.
+/// swap partner y costs one pass over y's row for both `y · S_{G(x)}` and `x · y`,
+/// and each candidate group one pass over its stored sums for `x · S_G`.
 ///
 /// - Complexity: O(passes · n · c · g · nnz) for n people, c candidate groups
 ///   each, groups of at most g and rows of nnz entries; rules are checked only
@@ -105,9 +106,7 @@ struct GroupRefinement {
                     let n2 = teams.size[t2]
                     let c2 = cohesion(pairSums[t2], n2)
                     let floor = min(c1, c2)
-                    sums.load(t2, into: other)
-                    let xS2 = other.dot(position, ownRows)
-                    sums.unload(t2, from: other)
+                    let xS2 = sums.dot(t2, pair, lane: 1)  // x is in lane 1
                     // Move x into t2. The gain is computed first: rules and
                     // languages are checked only for a move that would win.
                     if n1 > settings.groupMin, n2 < settings.groupMax {

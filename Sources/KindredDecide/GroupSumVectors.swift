@@ -86,6 +86,21 @@ struct GroupSumVectors {
         }
     }
 
+    /// `S_g · lane`, summed in column order: with row x in the lane, the same
+    /// bits as loading `S_g` and calling ``DenseScratch/dot(_:_:lane:)`` for
+    /// x. The nonzero products are the same, added in the same (ascending
+    /// column) order; the rest are ±0, and a sum that starts at +0 is never
+    /// −0, so adding them changes nothing. Reads |S_g| slots instead of
+    /// writing 2·|S_g| and reading nnz(x): the load and unload were the
+    /// refinement's largest cost.
+    ///
+    /// - Complexity: O(|S_g|).
+    func dot(_ g: Int, _ scratch: DenseScratch, lane: Int) -> Double {
+        var d = 0.0
+        for k in start[g] ..< start[g] + count[g] { d += sums[k] * scratch.slot(columns[k], lane).pointee }
+        return d
+    }
+
     /// Writes `S_g` into a zeroed scratch lane; ``unload(_:from:lane:)`` restores it.
     func load(_ g: Int, into scratch: DenseScratch, lane: Int = 0) {
         for k in start[g] ..< start[g] + count[g] { scratch.slot(columns[k], lane).pointee = sums[k] }
