@@ -33,6 +33,12 @@ public enum SQLiteExport {
     /// Page cache while rows are written: the whole run's pages (~60 MiB at
     /// 50k people) stay in memory until COMMIT. Negative means KiB.
     static let pageCacheKiB = -262144
+    /// Page size of a new database file (an existing file keeps its own).
+    /// With 16 KiB pages instead of SQLite's default 4 KiB, writing the 50k
+    /// run's `matches` rows measured 0.25–0.40 s against 0.42 s in the
+    /// `sqlite3` shell (fewer, fuller B-tree pages to split and link), and the
+    /// index builds were unchanged (0.42–0.47 s against 0.47–0.48 s).
+    static let pageSize = 16384
     /// Page cache while the indexes are built (SQLite's default size).
     static let sortCacheKiB = -2000
 
@@ -68,7 +74,7 @@ public enum SQLiteExport {
     static func append(_ r: RunReport, to db: SQLiteDatabase, beforeCommit: () throws -> Void = {}) throws -> Int64 {
         // No journal_mode or synchronous pragma: SQLite's defaults (rollback
         // journal, full sync) are what the all-or-nothing guarantee rests on.
-        try db.execute("PRAGMA foreign_keys = OFF; PRAGMA cache_size = \(pageCacheKiB);")
+        try db.execute("PRAGMA foreign_keys = OFF; PRAGMA page_size = \(pageSize); PRAGMA cache_size = \(pageCacheKiB);")
         try db.execute("BEGIN IMMEDIATE")
         do {
             let runID = try write(r, db)
