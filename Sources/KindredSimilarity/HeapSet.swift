@@ -28,11 +28,14 @@ final class HeapSet: @unchecked Sendable {
     ///
     /// Rounding the inputs to float and adding `terms` products in any order
     /// (blocked, with FMA or not) errs by at most `(terms + 2) · u` of
-    /// `Σ|a_i·b_i| ≤ |a|·|b| = 1` (`u = 2⁻²⁴`); the age table adds one more
-    /// rounding. A candidate in the exact top k has a float score at most two
-    /// such errors below the k-th best float score, and rounding to micro
-    /// units moves either by one more micro. The bound is doubled for safety:
-    /// 33 micro at 124 dense columns (`terms` 125), 495 at 2,061.
+    /// `Σ|a_i·b_i| ≤ |a|·|b| = 1` (`u = 2⁻²⁴`); the age table's values take up
+    /// to three roundings of their own (`Float(w)`, the product, the
+    /// division), counted as 2 more: `(terms + 4) · u` in all, with the caller
+    /// counting the age table as one term. A candidate in the exact top k has a
+    /// float score at most two such errors below the k-th best float score,
+    /// and rounding to micro units moves either by one more micro (the `+ 2`).
+    /// The bound is doubled for safety: 33 micro at 124 dense columns (`terms`
+    /// 125), 495 at 2,060 (`terms` 2,061).
     static func margin(terms: Int) -> Int32 {
         let error = 2 * Double(terms + 4) * 0x1p-24
         return Int32((2 * error * 1_000_000).rounded(.up)) + 2

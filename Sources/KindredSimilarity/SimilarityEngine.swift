@@ -29,15 +29,18 @@ import Synchronization
 ///    with their row's and their 8 columns' current k-th best at once; only
 ///    groups that pass get the 8-lane rule test (``RuleLanes``), and only
 ///    lanes that pass both reach the heaps (``HeapSet``).
-/// 6. Each row keeps `k + slack` candidates by float score; at the end those
-///    are rescored exactly in double precision from the sparse vectors, rounded
-///    to 6 decimals, ordered by (score desc, id asc) and cut to k. The slack
-///    absorbs float error at the boundary, so the stored scores and order are
-///    those of the exact computation.
+/// 6. Each row keeps its k best candidates by float score plus a reserve of
+///    up to `slack` near misses within a float-error margin of the k-th best
+///    (``TopKHeaps``); at the end those are rescored exactly in double
+///    precision from the sparse vectors, rounded to 6 decimals, ordered by
+///    (score desc, id asc) and cut to k. The margin and the reserve absorb
+///    float error at the boundary, so the stored scores and order are those of
+///    the exact computation (docs/Scoring.md).
 ///
 /// Results do not depend on the thread count: tiles have fixed geometry, so
 /// every float is the same whatever the threads, and the final heaps do not
-/// depend on the order of offers.
+/// depend on the order of offers (a reserve can, but not what the rescoring
+/// keeps from it; see ``HeapSet``).
 ///
 /// - Complexity: per computed tile O(a·b·dDense) flops + O(sparse hits) +
 ///   O(a·b) scan; memory O(n·dDense + nnz + n·(k + slack)), never N × N.
@@ -49,7 +52,8 @@ public enum SimilarityEngine {
         public var threads: Int
         /// Rows per block (tiles are block × block).
         public var block: Int = 512
-        /// Extra heap entries per row for the exact rescoring (at least 8).
+        /// Near misses kept per row besides the k best, for the exact
+        /// rescoring (at least 8).
         public var slack: Int = 8
         public var kernel: ColumnSplit.Kernel = .auto
         /// Column density from which the hybrid kernel goes dense.

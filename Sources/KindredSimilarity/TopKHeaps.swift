@@ -13,9 +13,9 @@
 /// ``HeapSet/margin(terms:)``). So a row only needs to look at scores that
 /// reach `root − margin`, and to keep the few that do but miss the heap.
 /// Before, each row kept its k + slack best floats and filtered at the
-/// (k + slack)-th best, far below the k-th: on the dense kernel at 64 tags,
-/// 1.50% of the scores reached the scalar checks, against 0.93% with the
-/// reserve (docs/Architecture.md).
+/// (k + slack)-th best, far below the k-th: at 64 tags (on every kernel: the
+/// selection is the same), 1.50% of the scores reached the scalar checks,
+/// against 0.93% with the reserve (docs/Architecture.md).
 ///
 /// The candidates kept are a superset of what a heap of the k + reserve best
 /// floats would hold within the margin: a needed candidate is lost only if

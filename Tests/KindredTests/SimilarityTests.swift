@@ -344,29 +344,42 @@ import KindredVectorize
 
     /// The margin covers the float error of real dot products: unit vectors,
     /// values rounded to float and summed one by one in float (the loosest
-    /// order), against the same dot product in double.
+    /// order), against the same dot product in double. Random rows err like
+    /// √n·u; rows with every component equal make every rounding go the same
+    /// way, closer to the worst case n·u.
     @Test(arguments: [8, 124, 316, 2_060])
     func marginCoversFloatErrorOfUnitVectorDotProducts(dimension: Int) {
         var mix = Mix(state: UInt64(dimension))
         let margin = HeapSet.margin(terms: dimension)
-        var worst = 0.0
-        for _ in 0 ..< 200 {
-            func unit() -> [Double] {
-                // Non-negative and skewed like TF-IDF rows.
-                let v = (0 ..< dimension).map { _ in Double(mix.next() % 1000) / 1000 * Double(mix.next() % 4 == 0 ? 1 : 0) + 1e-3 }
-                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                return v.map { $0 / norm }
-            }
-            let a = unit(), b = unit()
+        func error(_ a: [Double], _ b: [Double]) -> Double {
             var exact = 0.0, single: Float = 0
             for i in 0 ..< dimension {
                 exact += a[i] * b[i]
                 single += Float(a[i]) * Float(b[i])
             }
-            worst = max(worst, abs(Double(single) - exact))
+            return abs(Double(single) - exact)
         }
-        // Two scores' errors and a micro of rounding each must fit in the margin.
+        func normalised(_ v: [Double]) -> [Double] {
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        var worst = 0.0
+        for _ in 0 ..< 200 {
+            // Non-negative and skewed like TF-IDF rows.
+            func row() -> [Double] {
+                normalised((0 ..< dimension).map { _ in Double(mix.next() % 1000) / 1000 * Double(mix.next() % 4 == 0 ? 1 : 0) + 1e-3 })
+            }
+            worst = max(worst, error(row(), row()))
+        }
+        for c in [1.0, 3.0, 7.0] {  // equal components, rounding alike
+            let a = normalised([Double](repeating: c, count: dimension))
+            worst = max(worst, error(a, a))
+        }
+        // Two scores' errors and a micro of rounding each must fit in the
+        // margin, and the margin must keep to the proved bound it is built on.
         #expect(2 * worst * 1_000_000 + 2 < Double(margin), "dimension \(dimension): error \(worst), margin \(margin)")
+        let bound = 2 * Double(dimension + 2) * 0x1p-24 * 1_000_000 + 2
+        #expect(Double(margin) >= bound, "dimension \(dimension): margin \(margin) below the bound \(bound)")
         #expect(margin < 1_000, "the margin stays far below typical score gaps")
     }
 }
