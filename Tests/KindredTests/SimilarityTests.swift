@@ -292,18 +292,6 @@ import KindredVectorize
 
 /// The heaps with a reserve against a naive sort of everything offered.
 @Suite struct TopKHeapsTests {
-    /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct Mix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// After any order of offers: the heap part is the top k of all offered
     /// keys, and every key that is both among the top k + reserve and within
     /// the margin of the final k-th best is still kept (what the exact
@@ -311,7 +299,7 @@ import KindredVectorize
     /// keys tie or fall within the margin.
     @Test(arguments: [(UInt64(1), 10, 8, Int32(3)), (2, 10, 8, 0), (3, 1, 2, 5), (4, 5, 0, 4), (5, 20, 8, 40)])
     func keepsTheTopKAndEveryNearMissTheRescoringNeeds(seed: UInt64, k: Int, reserve: Int, margin: Int32) {
-        var mix = Mix(state: seed)
+        var mix = TestSupport.RNG(seed)
         let rows = 40
         let heaps = TopKHeaps(rows: rows, k: k, reserve: reserve, margin: margin)
         var offered = [[UInt64]](repeating: [], count: rows)
@@ -349,7 +337,7 @@ import KindredVectorize
     /// way, closer to the worst case n·u.
     @Test(arguments: [8, 124, 316, 2_060])
     func marginCoversFloatErrorOfUnitVectorDotProducts(dimension: Int) {
-        var mix = Mix(state: UInt64(dimension))
+        var mix = TestSupport.RNG(UInt64(dimension))
         let margin = HeapSet.margin(terms: dimension)
         func error(_ a: [Double], _ b: [Double]) -> Double {
             var exact = 0.0, single: Float = 0
