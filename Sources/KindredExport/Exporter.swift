@@ -5,84 +5,168 @@ import KindredCore
 /// Writes both exports so that each either holds the complete run or is left
 /// exactly as it was (contract §1, "Nothing is ever half-written").
 ///
-/// Order: (1) the SQLite run is written inside one transaction while another
-/// thread explains the `matches` rows' shared tags (just ahead of the SQLite
-/// writer, which reads them as they come) and then streams the JSON document
-/// into a temporary file beside the target (about 1 MiB of it in memory at a
-/// time); (2) before COMMIT the
-/// exporter waits for the JSON file to be complete and synced, and rolls the
-/// transaction back if it is not; (3) after COMMIT the temporary file is
-/// renamed over the target, which is atomic on one file system. A failure in
-/// (1) or (2) leaves both outputs as they were (a database file this run
-/// created is deleted) and removes the temporary file. The one window left:
-/// the rename failing after the commit leaves the new run in SQLite and the
-/// old JSON in place (each file still whole).
+/// An export runs in two steps, so that the largest part overlaps the
+/// decisions: ``begin(_:databasePath:jsonPath:)``, as soon as ranking is done,
+/// creates the temporary JSON file beside the target, then opens the SQLite
+/// transaction on a background thread and writes the `runs` row and the
+/// `matches` rows (explaining their shared tags as it goes) and indexes them;
+/// ``Export/finish(_:)``, once the decisions are made, writes
+/// the rest of the run on that thread while the calling thread streams the
+/// JSON document into a temporary file beside the target (about 1 MiB of it
+/// in memory at a time).
+///
+/// Then: (1) the JSON file is complete and synced before SQLite commits, and a
+/// failure of either rolls the transaction back (a database file this export
+/// created is deleted) and removes the temporary file; (2) after COMMIT the
+/// temporary file is renamed over the target, which is atomic on one file
+/// system. The one window left: the rename failing after the commit leaves the
+/// new run in SQLite and the old JSON in place (each file still whole).
 public enum Exporter {
     public struct Outcome: Sendable {
         public var runID: Int64?
         public var jsonBytes: Int
     }
 
+    /// Both steps at once: `begin(report, …).finish(report)`.
     public static func write(_ report: RunReport, databasePath: String?, jsonPath: String?) throws -> Outcome {
-        let fm = FileManager.default
-        // A second thread explains the shared tags of the `matches` rows
-        // ahead of the SQLite writer on this thread, then streams the JSON to a
-        // temporary file beside the target. Two busy threads, not more: the
-        // SQLite writer is the longer path, and a third thread would only take
-        // cycles from it on a 2-core machine.
-        var temporaryJSON: String?
-        defer { if let t = temporaryJSON { try? fm.removeItem(atPath: t) } }
-        let json = JSONStream()
-        let group = DispatchGroup()
-        var handle: FileHandle?
-        if let jsonPath {
-            let url = URL(fileURLWithPath: jsonPath)
-            let tmp = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
-            guard fm.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
-                throw ExportError(path: jsonPath, message: "cannot write the JSON export (does the folder exist and is it writable?)")
+        try begin(report, databasePath: databasePath, jsonPath: jsonPath).finish(report)
+    }
+
+    /// Starts the export of a run whose ranking is done. Of `ranking` it
+    /// reads the run fields (`finishedAt` is provisional), `dataset`,
+    /// `matches` and `sharedTags`; the decisions come with
+    /// ``Export/finish(_:)``. Creates the temporary JSON file (throwing
+    /// ``ExportError`` if it cannot, with nothing touched), starts the SQLite
+    /// thread and returns; SQLite's errors surface in `finish`.
+    public static func begin(_ ranking: RunReport, databasePath: String?, jsonPath: String?) throws -> Export {
+        try Export(ranking, databasePath: databasePath, jsonPath: jsonPath)
+    }
+
+    /// An export under way (see ``Exporter``). Finish it, or drop it: a
+    /// dropped export rolls back and leaves both outputs as they were.
+    public final class Export {
+        private let databasePath: String?
+        private let jsonPath: String?
+        /// Whether the database file was there before this export.
+        private let existed: Bool
+        private let matchRows: Int
+        /// The temporary JSON file beside the target, until renamed or removed.
+        private var temporaryJSON: (path: String, handle: FileHandle)?
+        /// The SQLite connection's thread: it does the writing of both steps,
+        /// in order. The caller touches the connection only after `sync`.
+        private let queue = DispatchQueue(label: "kindred.export.sqlite")
+        private let database = DatabaseState()
+        private var ended = false
+
+        fileprivate init(_ ranking: RunReport, databasePath: String?, jsonPath: String?) throws {
+            self.databasePath = databasePath
+            self.jsonPath = jsonPath
+            matchRows = ranking.matches.entries.count
+            existed = databasePath.map { FileManager.default.fileExists(atPath: $0) } ?? false
+            if let jsonPath {
+                let url = URL(fileURLWithPath: jsonPath)
+                let tmp = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)").path
+                guard FileManager.default.createFile(atPath: tmp, contents: nil),
+                      let handle = FileHandle(forWritingAtPath: tmp) else {
+                    ended = true
+                    throw ExportError(path: jsonPath, message: "cannot write the JSON export (does the folder exist and is it writable?)")
+                }
+                temporaryJSON = (tmp, handle)
             }
-            temporaryJSON = tmp
-            handle = h
+            guard let databasePath else { return }
+            queue.async { [database] in
+                do {
+                    let db = try SQLiteDatabase(path: databasePath)
+                    database.connection = db
+                    database.runID = try SQLiteExport.begin(ranking, db)
+                } catch {
+                    database.error = error
+                }
+            }
         }
-        DispatchQueue.global().async(group: group) { [handle] in
-            report.sharedTags.explainAll()
-            guard let handle else { return }
-            JSONExport.render(report) { piece in json.write(piece, to: handle) }
-            json.close(handle)
+
+        deinit {
+            if !ended { abandon() }
         }
-        // The JSON file must be complete and synced before SQLite commits, so a
-        // failure of either leaves both outputs as they were.
-        func jsonDone() throws {
-            group.wait()
+
+        /// Completes both exports with the whole run, whose ranking fields
+        /// must be those given to ``Exporter/begin(_:databasePath:jsonPath:)``.
+        /// Throws ``ExportError``; both outputs are then as they were.
+        public func finish(_ report: RunReport) throws -> Outcome {
+            precondition(!ended, "an export is finished once")
+            precondition(report.matches.entries.count == matchRows, "finish with the run that began the export")
+            ended = true
+            if databasePath != nil {
+                queue.async { [database] in
+                    guard database.error == nil, let db = database.connection, let runID = database.runID else { return }
+                    do { try SQLiteExport.complete(report, runID: runID, db) } catch { database.error = error }
+                }
+            }
+            let json = JSONStream()
+            if let handle = temporaryJSON?.handle {
+                JSONExport.render(report) { piece in json.write(piece, to: handle) }
+                json.close(handle)
+            }
+            queue.sync {}
             if let jsonPath, let error = json.error {
+                abandon()
                 throw ExportError(path: jsonPath, message: "cannot write the JSON export: \(error)")
             }
-        }
-        var runID: Int64?
-        if let databasePath {
-            let existed = fm.fileExists(atPath: databasePath)
-            do {
-                let db = try SQLiteDatabase(path: databasePath)
-                defer { db.close() }
-                runID = try SQLiteExport.append(report, to: db, beforeCommit: jsonDone)
-            } catch {
-                group.wait()
-                if !existed {
-                    for suffix in ["", "-journal", "-wal", "-shm"] { try? fm.removeItem(atPath: databasePath + suffix) }
+            var runID: Int64?
+            if let databasePath {
+                do {
+                    if let error = database.error { throw error }
+                    try database.connection?.execute("COMMIT")
+                    database.committed = true
+                    database.connection?.close()
+                    runID = database.runID
+                } catch {
+                    abandon()
+                    throw error as? ExportError ?? ExportError(path: databasePath, message: "\(error)")
                 }
-                throw error as? ExportError ?? ExportError(path: databasePath, message: "\(error)")
+            }
+            if let jsonPath, let tmp = temporaryJSON?.path {
+                guard rename(tmp, jsonPath) == 0 else {
+                    abandon()
+                    throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(errno))")
+                }
+                temporaryJSON = nil
+            }
+            return Outcome(runID: runID, jsonBytes: json.written)
+        }
+
+        /// Removes the temporary JSON file; unless SQLite has committed, waits
+        /// for the SQLite thread, rolls back, closes, and deletes the database
+        /// file if this export created it.
+        private func abandon() {
+            ended = true
+            if let (path, handle) = temporaryJSON {
+                try? handle.close()
+                try? FileManager.default.removeItem(atPath: path)
+                temporaryJSON = nil
+            }
+            guard let databasePath else { return }
+            queue.sync {}
+            guard !database.committed else { return }
+            if let db = database.connection {
+                try? db.execute("ROLLBACK")
+                db.close()
+            }
+            if !existed {
+                for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
             }
         }
-        try jsonDone()
-        if let jsonPath, let tmp = temporaryJSON {
-            guard rename(tmp, jsonPath) == 0 else {
-                throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(errno))")
-            }
-            temporaryJSON = nil
-        }
-        return Outcome(runID: runID, jsonBytes: json.written)
     }
+}
+
+/// The SQLite thread's connection and outcome. Written only on the export's
+/// queue; read by the caller after `queue.sync {}`, which orders the accesses.
+private final class DatabaseState: @unchecked Sendable {
+    var connection: SQLiteDatabase?
+    var runID: Int64?
+    var error: Error?
+    var committed = false
 }
 
 /// The JSON writer thread's file output: bytes written and the first error.

@@ -49,9 +49,10 @@ public enum SQLiteExport {
         CREATE INDEX IF NOT EXISTS matches_profile ON matches (run_id, profile_id, rank);
         """
 
-    /// The other indexes an analyst needs. Created after the rows inside the
-    /// same transaction: on a new database SQLite then builds them by sorting,
-    /// several times faster than updating them row by row in random key order.
+    /// The other indexes an analyst needs (this one and ``indexes``). Created
+    /// after the rows inside the same transaction: on a new database SQLite
+    /// then builds them by sorting, several times faster than updating them
+    /// row by row in random key order.
     ///
     /// `matches_candidate` leads with the candidate: its sort then compares
     /// the distinct text first (SQLite's sorter has a fast path for a leading
@@ -59,67 +60,74 @@ public enum SQLiteExport {
     /// ranked X" in one run and across runs alike. A database made before
     /// keeps its `(run_id, candidate_id)` index of the same name, which
     /// answers the same queries.
-    static let indexes = """
+    static let matchesIndexes = """
         CREATE INDEX IF NOT EXISTS matches_candidate ON matches (candidate_id, run_id);
+        """
+
+    /// The indexes of the decision tables, made after their rows (see
+    /// ``matchesIndexes``).
+    static let indexes = """
         CREATE INDEX IF NOT EXISTS assignments_profile ON assignments (run_id, profile_id);
         CREATE INDEX IF NOT EXISTS assignments_partner ON assignments (run_id, partner_id);
         CREATE INDEX IF NOT EXISTS group_members_profile ON group_members (run_id, profile_id);
         CREATE INDEX IF NOT EXISTS unmatched_profile ON unmatched (run_id, profile_id);
         """
 
-    /// Appends one run inside one transaction; returns the new `run_id`.
-    /// `beforeCommit` runs last inside the transaction (the exporter waits for
-    /// the JSON file there); on any error, its own included, the transaction
-    /// is rolled back and the error rethrown.
-    static func append(_ r: RunReport, to db: SQLiteDatabase, beforeCommit: () throws -> Void = {}) throws -> Int64 {
+    /// Opens the run's transaction and writes what ranking produced: the
+    /// `runs` row (its `finished_at` provisional until ``complete(_:runID:_:)``),
+    /// the `matches` rows and their indexes. Returns the new `run_id`. Reads
+    /// only the run fields, `dataset`, `matches` and `sharedTags` of `r`.
+    ///
+    /// The caller ends the transaction: ``complete(_:runID:_:)`` then COMMIT,
+    /// or ROLLBACK on any error.
+    static func begin(_ r: RunReport, _ db: SQLiteDatabase) throws -> Int64 {
         // No journal_mode or synchronous pragma: SQLite's defaults (rollback
         // journal, full sync) are what the all-or-nothing guarantee rests on.
         try db.execute("PRAGMA foreign_keys = OFF; PRAGMA page_size = \(pageSize); PRAGMA cache_size = \(pageCacheKiB);")
         try db.execute("BEGIN IMMEDIATE")
-        do {
-            let runID = try write(r, db)
-            try beforeCommit()
-            try db.execute("COMMIT")
-            return runID
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
-
-    private static func write(_ r: RunReport, _ db: SQLiteDatabase) throws -> Int64 {
         try db.execute(schema)
         let runID = try writeRun(r, db)
-        // Every id once as UTF-8; statements bind these bytes without copying.
         let ids = TextTable.plain(r.dataset.profiles.map(\.id))
         let tags = TextTable.jsonQuoted(r.dataset.tagNames)
         // SQLite reads a bound id when the statement steps, after the bind
         // call that was the table's last use in Swift's eyes.
-        return try withExtendedLifetime((ids, tags)) {
-            // The small tables first: the shared tags that `matches` needs are
-            // still being explained in the background meanwhile.
+        try withExtendedLifetime((ids, tags)) {
+            try db.execute(indexBeforeRows)
+            try writeMatches(r, runID: runID, ids: ids, tags: tags, db)
+        }
+        // SQLite's sorter cuts its input into runs of about the page cache's
+        // size: runs of 2 MiB sort in the CPU cache and merge, faster than one
+        // 256 MiB run (~10% of the export at 50k). Dirty pages beyond 2 MiB
+        // may spill to the file meanwhile, which the journal covers as usual.
+        // One helper thread sorts alongside (`matches_candidate` 0.42 s →
+        // 0.37 s at 50k when the other core was otherwise idle).
+        try db.execute("PRAGMA cache_size = \(sortCacheKiB); PRAGMA threads = 1;")
+        try db.execute(matchesIndexes)
+        try db.execute("PRAGMA cache_size = \(pageCacheKiB); PRAGMA threads = 0;")
+        return runID
+    }
+
+    /// Writes the rest of the run begun by ``begin(_:_:)``, inside the same
+    /// transaction: the final `finished_at`, the metrics, the decisions, the
+    /// rejects and their indexes. Does not commit.
+    static func complete(_ r: RunReport, runID: Int64, _ db: SQLiteDatabase) throws {
+        let finished = try db.prepare("UPDATE runs SET finished_at = ? WHERE run_id = ?")
+        try finished.bind(1, r.finishedAt)
+        try finished.bind(2, runID)
+        try finished.run()
+        try writeMetrics(r, runID: runID, db)
+        let ids = TextTable.plain(r.dataset.profiles.map(\.id))
+        try withExtendedLifetime(ids) {
             try writeAssignments(r, runID: runID, ids: ids, db)
             try writeGroups(r, runID: runID, ids: ids, db)
             try writeUnmatched(r, runID: runID, ids: ids, db)
             try writeRejects(r, runID: runID, db)
             try writeIncumbency(r, runID: runID, ids: ids, db)
-            try db.execute(indexBeforeRows)
-            try writeMatches(r, runID: runID, ids: ids, tags: tags, db)
-            // SQLite's sorter cuts its input into runs of about the page
-            // cache's size: runs of 2 MiB sort in the CPU cache and merge,
-            // faster than one 256 MiB run (~10% of the export at 50k). Dirty
-            // pages beyond 2 MiB may spill to the file meanwhile, which the
-            // journal covers as usual. One helper thread sorts alongside: the
-            // JSON thread is done or nearly done by now (`matches_candidate`
-            // 0.42 s → 0.37 s at 50k).
-            try db.execute("PRAGMA cache_size = \(sortCacheKiB); PRAGMA threads = 1;")
-            try db.execute(indexes)
-            try db.execute("PRAGMA cache_size = \(pageCacheKiB); PRAGMA threads = 0;")
-            return runID
         }
+        try db.execute(indexes)
     }
 
-    /// The `runs` row and the run's metrics; returns the new `run_id`.
+    /// The `runs` row; returns the new `run_id`.
     private static func writeRun(_ r: RunReport, _ db: SQLiteDatabase) throws -> Int64 {
         let run = try db.prepare("""
             INSERT INTO runs (started_at, finished_at, status, engine_version, config, input_sha256, profiles, rejected_rows)
@@ -133,15 +141,17 @@ public enum SQLiteExport {
         try run.bind(6, r.profileCount)
         try run.bind(7, r.rejectedRows)
         try run.run()
-        let runID = db.lastInsertRowID
+        return db.lastInsertRowID
+    }
 
+    /// The run's metrics (`run_metrics`).
+    private static func writeMetrics(_ r: RunReport, runID: Int64, _ db: SQLiteDatabase) throws {
         let metric = try db.prepare("INSERT INTO run_metrics (run_id, name, value) VALUES (?, ?, ?)")
         for m in r.metrics {
             try metric.bind(1, runID); try metric.bind(2, m.name)
             if m.value.isFinite { try metric.bind(3, m.value) } else { try metric.bindNull(3) }
             try metric.run()
         }
-        return runID
     }
 
     /// Rows per multi-row INSERT, for every table written in batches.

@@ -5,12 +5,13 @@ import Foundation
 /// ``RankedMatches/entries``.
 ///
 /// Explained lazily and once, in chunks of 16,384 rows: `init(rows:explain:)`
-/// computes nothing. ``explainAll()`` (which the exporter runs on its second
-/// thread) fills the chunks in row order, while readers take each chunk as it
-/// is published; a reader that gets ahead computes the next unclaimed chunk
-/// itself instead of idling, and waits only for a chunk being computed
-/// elsewhere. So each row is explained once for both writers, and the SQLite
-/// writer's inserts overlap the explaining instead of following it.
+/// computes nothing. Readers take each chunk as it is published; a reader that
+/// gets ahead computes the next unclaimed chunk itself instead of idling, and
+/// waits only for a chunk being computed elsewhere. ``explainAll()`` fills the
+/// chunks in row order. So each row is explained once for both writers: in a
+/// nightly run the exporter's SQLite thread explains them as it writes
+/// `matches` (while the decisions are made), and the JSON writer reads them
+/// afterwards.
 public struct SharedTags: Sendable {
     private let cache: Cache
 
@@ -23,10 +24,17 @@ public struct SharedTags: Sendable {
         cache.publish(0, Chunk(offsets: offsets, tags: tags))
     }
 
+    /// Row `r`'s list will be what `explain(r, &list)` appends to its
+    /// (shared) argument, computed when first needed: no array per row.
+    /// `explain` must be safe to call from any thread.
+    public init(rows: Int, appending explain: @escaping @Sendable (Int, inout [Int32]) -> Void) {
+        cache = Cache(rows: rows, chunkSize: 16384, explain: explain)
+    }
+
     /// Row `r`'s list will be `explain(r)`, computed when first needed.
     /// `explain` must be safe to call from any thread.
     public init(rows: Int, explain: @escaping @Sendable (Int) -> [Int32]) {
-        cache = Cache(rows: rows, chunkSize: 16384, explain: explain)
+        self.init(rows: rows) { r, list in list.append(contentsOf: explain(r)) }
     }
 
     public var count: Int { cache.rows }
@@ -86,12 +94,12 @@ private final class Cache: @unchecked Sendable {
     let rows: Int
     let chunkSize: Int
     let chunkCount: Int
-    private let explain: (@Sendable (Int) -> [Int32])?
+    private let explain: (@Sendable (Int, inout [Int32]) -> Void)?
     private let condition = NSCondition()
     private var chunks: [Chunk?]
     private var claimed: Int
 
-    init(rows: Int, chunkSize: Int, explain: (@Sendable (Int) -> [Int32])?) {
+    init(rows: Int, chunkSize: Int, explain: (@Sendable (Int, inout [Int32]) -> Void)?) {
         self.rows = rows
         self.chunkSize = chunkSize
         chunkCount = (rows + chunkSize - 1) / chunkSize
@@ -118,7 +126,7 @@ private final class Cache: @unchecked Sendable {
         offsets.reserveCapacity(rowsOfChunk.count + 1)
         tags.reserveCapacity(rowsOfChunk.count * 4)
         for r in rowsOfChunk {
-            tags.append(contentsOf: explain(r))
+            explain(r, &tags)
             offsets.append(tags.count)
         }
         publish(c, Chunk(offsets: offsets, tags: tags))

@@ -86,6 +86,22 @@ public enum NightlyRun {
             .merged(with: ranked[1].forward) { profiles[$0].role == .peer }
             .merged(with: ranked[1].backward) { profiles[$0].role != .supporter }
         let groupNeighbours = ranked[0].forward.merged(with: ranked[2].forward) { profiles[$0].role == .peer }
+
+        // Export, first step: the `matches` rows go to SQLite on a background
+        // thread while this one decides (see ``Exporter``).
+        let sharedMax = config.sharedTagsMax
+        let owner = matches.ownerOfEntries()
+        let sharedTags = SharedTags(rows: matches.entries.count) { e, list in
+            features.appendSharedTags(owner[e], Int(matches.entries[e].index), limit: sharedMax, to: &list)
+        }
+        let started = Timestamp.iso8601(startedAt)
+        var report = RunReport(
+            startedAt: started, finishedAt: started, engineVersion: engineVersion, configJSON: ConfigJSON.render(config),
+            inputSHA256: input.sha256, dataset: dataset, matches: matches, sharedTags: sharedTags,
+            assignments: [], groups: [], unmatched: [])
+        if options.database != nil { log.info("writing the rankings to SQLite while deciding") }
+        let export = try Exporter.begin(report, databasePath: options.database, jsonPath: options.json)
+
         let diagnostics = RankingDiagnostics(dataset: dataset, rules: rules)
         var unmatched: [Unmatched] = []
         for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
@@ -102,21 +118,15 @@ public enum NightlyRun {
         unmatched.append(contentsOf: decisions.unmatched)
         unmatched.sort { $0.profile != $1.profile ? $0.profile < $1.profile : $0.stage < $1.stage }
 
-        // Export.
-        let sharedMax = config.sharedTagsMax
-        let owner = matches.ownerOfEntries()
-        let sharedTags = SharedTags(rows: matches.entries.count) { e in
-            features.sharedTagContributions(owner[e], Int(matches.entries[e].index)).prefix(sharedMax).map(\.tag)
-        }
-        let report = RunReport(
-            startedAt: Timestamp.iso8601(startedAt), finishedAt: Timestamp.iso8601(Date()),
-            engineVersion: engineVersion, configJSON: ConfigJSON.render(config),
-            inputSHA256: input.sha256, dataset: dataset, matches: matches,
-            sharedTags: sharedTags,
-            assignments: decisions.assignments, groups: decisions.groups, unmatched: unmatched,
-            metrics: decisions.metrics, incumbency: decisions.incumbency)
+        // Export, second step: the decisions, the JSON file, COMMIT.
+        report.finishedAt = Timestamp.iso8601(Date())
+        report.assignments = decisions.assignments
+        report.groups = decisions.groups
+        report.unmatched = unmatched
+        report.metrics = decisions.metrics
+        report.incumbency = decisions.incumbency
         log.info("writing exports")
-        let outcome = try Exporter.write(report, databasePath: options.database, jsonPath: options.json)
+        let outcome = try export.finish(report)
         timer.end("export")
 
         let summary = RunSummary(report: report, config: config, stages: timer.stages, statistics: stats,

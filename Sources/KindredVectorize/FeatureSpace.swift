@@ -132,6 +132,46 @@ public struct FeatureSpace: Sendable {
         return out
     }
 
+    /// Appends to `out` the first `limit` tags of
+    /// ``sharedTagContributions(_:_:)``, in that order, without allocating:
+    /// the export explains every `matches` row this way (about 480,000 pairs
+    /// at 50,000 people). The merge keeps only the best `limit` so far, by
+    /// insertion into a stack buffer.
+    /// - Complexity: O(nnz(i) + nnz(j) + s · limit) for s shared tags.
+    public func appendSharedTags(_ i: Int, _ j: Int, limit: Int, to out: inout [Int32]) {
+        let aEnd = rowOffsets[i + 1], bEnd = rowOffsets[j + 1]
+        let capacity = min(limit, aEnd - rowOffsets[i], bEnd - rowOffsets[j])
+        guard capacity > 0 else { return }
+        withUnsafeTemporaryAllocation(of: (tag: Int32, contribution: Double).self, capacity: capacity) { best in
+            var kept = 0
+            var a = rowOffsets[i], b = rowOffsets[j]
+            while a < aEnd && b < bEnd {
+                let ca = columns[a], cb = columns[b]
+                guard ca < tagColumns && cb < tagColumns else { break }
+                if ca < cb { a += 1; continue }
+                if cb < ca { b += 1; continue }
+                let item = (tag: columnTag[Int(ca)], contribution: values[a] * values[b])
+                a += 1; b += 1
+                // Same order as the sort in sharedTagContributions.
+                func before(_ x: (tag: Int32, contribution: Double), _ y: (tag: Int32, contribution: Double)) -> Bool {
+                    x.contribution != y.contribution ? x.contribution > y.contribution : x.tag < y.tag
+                }
+                if kept == capacity {
+                    guard before(item, best[kept - 1]) else { continue }
+                    kept -= 1
+                }
+                var k = kept
+                while k > 0 && before(item, best[k - 1]) {
+                    best[k] = best[k - 1]
+                    k -= 1
+                }
+                best[k] = item
+                kept += 1
+            }
+            for k in 0 ..< kept { out.append(best[k].tag) }
+        }
+    }
+
     /// Writes the given profiles' rows, densely and in single precision, into
     /// `out` (row-major, `rows.count × dimension`, zero-filled first).
     public func fillDense(rows: some Collection<Int32>, into out: UnsafeMutableBufferPointer<Float>) {

@@ -132,6 +132,81 @@ import KindredCore
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// Every row of every table, in rowid order, as text.
+    static func dump(_ path: String) throws -> [String: String] {
+        let db = try SQLiteDatabase(path: path)
+        defer { db.close() }
+        var out: [String: String] = [:]
+        for table in ["runs", "run_metrics", "matches", "assignments", "groups", "group_members", "unmatched",
+                      "incumbency", "rejects"] {
+            let columns = try db.prepare(
+                "SELECT group_concat('quote(\"' || name || '\")', ' || '','' || ') FROM pragma_table_info('\(table)')")
+            _ = try columns.step()
+            let rows = try db.prepare(
+                "SELECT group_concat(r, char(10)) FROM (SELECT \(columns.text(0)!) AS r FROM \(table) ORDER BY rowid)")
+            _ = try rows.step()
+            out[table] = rows.text(0) ?? ""
+        }
+        return out
+    }
+
+    /// The nightly run begins the export with the ranking alone and finishes
+    /// it with the decisions: the files equal those of one `write` of the
+    /// whole run, `finished_at` included (the provisional value is replaced).
+    @Test func exportBegunWithTheRankingEqualsOneWrite() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let whole = Self.report(started: "2026-01-01T00:00:00.000Z")
+        var finished = whole
+        finished.finishedAt = "2026-01-01T00:09:00.000Z"
+        var ranking = whole
+        ranking.assignments = []
+        ranking.groups = []
+        ranking.unmatched = []
+        ranking.metrics = []
+        _ = try Exporter.write(finished, databasePath: dir + "/a.sqlite", jsonPath: dir + "/a.json")
+        let export = try Exporter.begin(ranking, databasePath: dir + "/b.sqlite", jsonPath: dir + "/b.json")
+        let outcome = try export.finish(finished)
+        #expect(outcome.runID == 1)
+        let a = try Self.dump(dir + "/a.sqlite"), b = try Self.dump(dir + "/b.sqlite")
+        #expect(a == b)
+        #expect(b["runs"]?.contains("'2026-01-01T00:09:00.000Z'") == true)
+        #expect(b["assignments"]?.isEmpty == false && b["matches"]?.isEmpty == false)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/a.json"))
+                == Data(contentsOf: URL(fileURLWithPath: dir + "/b.json")))
+    }
+
+    /// An export begun and dropped (the run failed while deciding) rolls
+    /// back: an existing database keeps its bytes, a new one is not left
+    /// behind, and no JSON is written.
+    @Test func droppedExportLeavesNoTrace() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let db = dir + "/k.sqlite"
+        _ = try Exporter.write(Self.report(), databasePath: db, jsonPath: nil)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        do { _ = try Exporter.begin(Self.report(), databasePath: db, jsonPath: dir + "/k.json") }
+        do { _ = try Exporter.begin(Self.report(), databasePath: dir + "/new.sqlite", jsonPath: nil) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["k.sqlite"])
+        #expect(try Self.dump(db)["runs"]?.split(separator: "\n").count == 1)
+    }
+
+    /// A failure in the first step (the `matches` rows) leaves both files
+    /// as they were, like one in the second.
+    @Test func failureWhileWritingMatchesLeavesFilesUntouched() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let db = dir + "/k.sqlite", json = dir + "/k.json"
+        _ = try Exporter.write(Self.report(), databasePath: db, jsonPath: json)
+        let jsonBefore = try Data(contentsOf: URL(fileURLWithPath: json))
+        let handle = try SQLiteDatabase(path: db)
+        try handle.execute("DROP TABLE matches; CREATE TABLE matches (x INTEGER)")
+        handle.close()
+        let dbBroken = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(throws: ExportError.self) { try Exporter.write(Self.report(started: "later"), databasePath: db, jsonPath: json) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == dbBroken)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: json)) == jsonBefore)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["k.json", "k.sqlite"])
+    }
+
     @Test func configJSONListsEveryKeySorted() throws {
         let json = ConfigJSON.render(KindredConfig())
         let keys = Self.objectKeyLists(Array(json.utf8))

@@ -92,6 +92,29 @@ import KindredCore
         #expect(names == ["rare", "zeta", "common"])
     }
 
+    /// The export's allocation-free top shared tags equal the first `limit`
+    /// of the sorted list, for every pair of a random population with heavy
+    /// tag overlap (ties in contribution included), and only append.
+    @Test func appendedSharedTagsArePrefixesOfTheSortedList() {
+        let d = TestSupport.randomDataset(seed: 4, count: 60, vocabulary: 6)
+        let f = Vectorizer.build(d, weights: .defaults)
+        var compared = 0, longest = 0
+        for i in 0 ..< 60 {
+            for j in 0 ..< 60 {
+                let all = f.sharedTagContributions(i, j).map(\.tag)
+                longest = max(longest, all.count)
+                for limit in 0 ... 4 {
+                    var out: [Int32] = [-7]
+                    f.appendSharedTags(i, j, limit: limit, to: &out)
+                    #expect(out == [-7] + all.prefix(limit), "pair \(i), \(j), limit \(limit)")
+                    compared += 1
+                }
+            }
+        }
+        // Profiles here have up to 4 tags: limits 1 to 3 cut some lists short.
+        #expect(longest == 4 && compared == 60 * 60 * 5)
+    }
+
     /// The scatter-and-gather scores of the exact rescoring equal the sorted
     /// merge bit for bit, for every pair of a random population (inactive and
     /// empty rows included), and the scratch row is left zero.
