@@ -72,6 +72,13 @@ struct ByteStringMap {
         return key.withUTF8 { find($0) }
     }
 
+    /// Calls `body` with the bytes of string number `e`.
+    func withBytes<R>(of e: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        arena.withUnsafeBufferPointer { a in
+            body(UnsafeBufferPointer(rebasing: a[offsets[e] ..< offsets[e + 1]]))
+        }
+    }
+
     private func equals(_ e: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let lo = offsets[e], hi = offsets[e + 1]
         guard hi - lo == key.count else { return false }

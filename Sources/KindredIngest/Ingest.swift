@@ -1,3 +1,4 @@
+import Dispatch
 import KindredCore
 
 /// Ingestion: the input files in, one ``Dataset`` out (contract §1).
@@ -6,7 +7,18 @@ public enum Ingest {
     ///
     /// Throws ``InputError`` for a fatal problem (missing file, missing column,
     /// bad encoding, no valid profile). Bad rows become ``Dataset/rejects``.
+    ///
+    /// tags.csv is parsed on a second thread while profiles.csv is read (its
+    /// rows are checked against the profiles afterwards), so the two largest
+    /// files take the time of the longer one. Errors are reported in file
+    /// order: a fatal problem in profiles.csv wins over one in tags.csv.
     public static func load(profiles: InputFile, tags: InputFile, exclusions: InputFile?) throws -> Dataset {
+        let parsing = DispatchGroup()
+        let parsedTags = ParsedTags()
+        DispatchQueue.global().async(group: parsing) {
+            parsedTags.result = Result { try TagLoader.parse(tags) }
+        }
+        defer { parsing.wait() }
         let p = try ProfileLoader.load(profiles)
         guard !p.profiles.isEmpty else {
             throw InputError(file: profiles.path,
@@ -14,7 +26,8 @@ public enum Ingest {
         }
         var ids = ByteStringMap(expectedCount: p.profiles.count)
         for profile in p.profiles { _ = ids.insert(profile.id) }  // ids are unique: number = index
-        let t = try TagLoader.load(tags, profileIDs: ids)
+        parsing.wait()
+        let t = TagLoader.resolve(try parsedTags.result!.get(), profileIDs: ids)
         let e = try exclusions.map { try ExclusionLoader.load($0, profileIDs: ids) }
 
         var unknown: [(file: String, columns: [String])] = []
@@ -29,4 +42,9 @@ public enum Ingest {
         return Dataset(profiles: p.profiles, tags: t.tags, tagNames: t.tagNames,
                        exclusions: e?.pairs ?? [], rejects: rejects, unknownColumns: unknown)
     }
+}
+
+/// The tags thread's outcome; read after the group waits.
+private final class ParsedTags: @unchecked Sendable {
+    var result: Result<TagLoader.Parsed, Error>?
 }

@@ -13,25 +13,50 @@ enum TagLoader {
     }
 
     /// - Parameter profileIDs: the valid profiles' ids, numbered by profile index.
-    /// - Complexity: O(n) in the file size plus O(t log t) per profile with t tags.
-    ///   A row whose id and tag are plain ASCII makes no `String` (see
-    ///   ``ByteStringMap``); other rows take the general path, with the same result.
+    /// - Complexity: see ``parse(_:)`` and ``resolve(_:profileIDs:)``.
     static func load(_ file: InputFile, profileIDs: ByteStringMap) throws -> Output {
-        let profileCount = profileIDs.count
+        resolve(try parse(file), profileIDs: profileIDs)
+    }
+
+    /// The file read without the profiles, so that it can be read while
+    /// profiles.csv is: each row's `profile_id` is numbered among the ids this
+    /// file mentions, and checked against the profiles in ``resolve``.
+    struct Parsed {
+        var file: InputFile
+        /// The distinct non-empty trimmed ids, numbered in order of appearance.
+        var ids: ByteStringMap
+        var tagNames: [String]
+        /// One per valid row (its `profile` is a number in `ids`), file order.
+        var entries: [Entry]
+        /// Rows with a known-looking id and a bad tag or weight: rejected for
+        /// that unless the id turns out unknown (the id is checked first).
+        var pending: [(id: Int32, reject: Reject)]
+        /// Rejects that need no profile: malformed records, empty ids.
+        var rejects: [Reject]
+        var unknownColumns: [String]
+    }
+
+    /// Reads and validates every row except for whether its profile exists.
+    /// - Complexity: O(n) in the file size. A row whose id and tag are plain
+    ///   ASCII makes no `String` (see ``ByteStringMap``); other rows take the
+    ///   general path, with the same result.
+    static func parse(_ file: InputFile) throws -> Parsed {
         var table = try CSVTable(file: file, required: required, optional: optional)
         let idColumn = table.column("profile_id"), tagColumn = table.column("tag"), weightColumn = table.column("weight")
+        var ids = ByteStringMap(expectedCount: file.bytes.count / 160)
         var interned = ByteStringMap(expectedCount: 1024)
         var names: [String] = []
-        // One entry per accepted row, in file order: (profile, provisional
-        // tag number, weight, line); grouped by profile below.
         var entries: [Entry] = []
         entries.reserveCapacity(file.bytes.count / 16)
+        var pending: [(id: Int32, reject: Reject)] = []
         var scratch: [UInt8] = []
         while let line = table.nextRecord() {
-            guard let p = profileNumber(table, idColumn, profileIDs) else {
-                let empty = TextNormalization.trimmed(table.value(idColumn)).isEmpty
-                table.reject("profile_id", empty ? "profile_id is empty" : "unknown profile_id (no valid row in profiles.csv has this id)")
+            guard let p = idNumber(table, idColumn, &ids) else {
+                table.reject("profile_id", "profile_id is empty")
                 continue
+            }
+            func reject(_ column: String, _ reason: String) {
+                pending.append((p, Reject(file: file.name, line: line, column: column, reason: reason)))
             }
             let asciiTag = table.withPlainBytes(tagColumn) { bytes -> Bool in
                 guard let bytes, TagLoader.normalizeASCII(bytes, into: &scratch) else { return false }
@@ -42,14 +67,14 @@ enum TagLoader {
             }
             // ASCII normal forms have one character per byte; others are rare.
             let characters = asciiTag ? scratch.count : String(decoding: scratch, as: UTF8.self).count
-            guard characters > 0 else { table.reject("tag", "tag is empty"); continue }
-            guard characters <= 64 else { table.reject("tag", "tag is longer than 64 characters after normalisation"); continue }
+            guard characters > 0 else { reject("tag", "tag is empty"); continue }
+            guard characters <= 64 else { reject("tag", "tag is longer than 64 characters after normalisation"); continue }
             var weight = 1.0
             if table.withPlainBytes(weightColumn, { $0?.isEmpty != true }) {
                 let weightText = TextNormalization.trimmed(table.value(weightColumn))
                 if !weightText.isEmpty {
-                    guard let w = parseDecimal(weightText) else { table.reject("weight", "not a number"); continue }
-                    guard w > 0 && w <= 10 else { table.reject("weight", "weight must be in (0, 10]"); continue }
+                    guard let w = parseDecimal(weightText) else { reject("weight", "not a number"); continue }
+                    guard w > 0 && w <= 10 else { reject("weight", "weight must be in (0, 10]"); continue }
                     weight = w
                 }
             }
@@ -57,11 +82,46 @@ enum TagLoader {
             if isNew { names.append(String(decoding: scratch, as: UTF8.self)) }
             entries.append(Entry(profile: p, tag: t, weight: weight, line: Int32(clamping: line)))
         }
-        var rejects = table.rejects
+        return Parsed(file: file, ids: ids, tagNames: names, entries: entries, pending: pending,
+                      rejects: table.rejects, unknownColumns: table.unknownColumns)
+    }
+
+    /// Checks each row's profile against the loaded profiles, then groups the
+    /// rows by profile. A tag named only on rejected rows is not in the
+    /// vocabulary.
+    /// - Parameter profileIDs: the valid profiles' ids, numbered by profile index.
+    /// - Complexity: O(ids + rows) plus O(t log t) per profile with t tags.
+    static func resolve(_ parsed: Parsed, profileIDs: ByteStringMap) -> Output {
+        let file = parsed.file
+        let profileCount = profileIDs.count
+        // This file's id number → profile index, or -1 when no valid profile has it.
+        let profileOf = (0 ..< parsed.ids.count).map { n in
+            parsed.ids.withBytes(of: n) { profileIDs.find($0) } ?? -1
+        }
+        let unknownReason = "unknown profile_id (no valid row in profiles.csv has this id)"
+        var rejects = parsed.rejects
+        for (id, reject) in parsed.pending {
+            rejects.append(profileOf[Int(id)] >= 0 ? reject
+                : Reject(file: file.name, line: reject.line, column: "profile_id", reason: unknownReason))
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(parsed.entries.count)
+        var used = [Bool](repeating: false, count: parsed.tagNames.count)
+        for var e in parsed.entries {
+            let p = profileOf[Int(e.profile)]
+            guard p >= 0 else {
+                rejects.append(Reject(file: file.name, line: Int(e.line), column: "profile_id", reason: unknownReason))
+                continue
+            }
+            e.profile = p
+            used[Int(e.tag)] = true
+            entries.append(e)
+        }
         // Tag index order = byte order of the names, so every output is
         // independent of the order rows arrived in.
-        let order = names.indices.sorted { TextNormalization.byteOrder(names[$0], names[$1]) }
-        var remap = [Int32](repeating: 0, count: names.count)
+        let names = parsed.tagNames
+        let order = names.indices.filter { used[$0] }.sorted { TextNormalization.byteOrder(names[$0], names[$1]) }
+        var remap = [Int32](repeating: -1, count: names.count)
         for (newIndex, old) in order.enumerated() { remap[old] = Int32(newIndex) }
         let sortedNames = order.map { names[$0] }
 
@@ -100,28 +160,29 @@ enum TagLoader {
             }
             tags[p] = kept
         }
-        return Output(tags: tags, tagNames: sortedNames, rejects: rejects, unknownColumns: table.unknownColumns)
+        return Output(tags: tags, tagNames: sortedNames, rejects: rejects, unknownColumns: parsed.unknownColumns)
     }
 
-    private struct Entry {
+    struct Entry {
         var profile: Int32
         var tag: Int32
         var weight: Double
         var line: Int32
     }
 
-    /// The profile number of the current row's `profile_id`, or `nil`.
-    private static func profileNumber(_ table: CSVTable, _ column: CSVTable.Column, _ ids: ByteStringMap) -> Int32? {
+    /// The number among `ids` of the current row's trimmed `profile_id`
+    /// (inserted if new), or `nil` when it is empty.
+    private static func idNumber(_ table: CSVTable, _ column: CSVTable.Column, _ ids: inout ByteStringMap) -> Int32? {
         // Fast path: the bytes need no trimming (first and last are ASCII and
         // not white space), so they are the trimmed id.
         let fast: Int32?? = table.withPlainBytes(column) { bytes in
             guard let bytes, let first = bytes.first, let last = bytes.last, first < 0x80, last < 0x80,
                   !TextNormalization.isASCIISpace(first), !TextNormalization.isASCIISpace(last) else { return .none }
-            return .some(ids.find(bytes))
+            return .some(ids.insert(bytes).number)
         }
         if let fast { return fast }
         let id = TextNormalization.trimmed(table.value(column))
-        return id.isEmpty ? nil : ids.find(id)
+        return id.isEmpty ? nil : ids.insert(id).number
     }
 
     /// ``TextNormalization/normalizedTag(_:)`` on ASCII bytes, written into

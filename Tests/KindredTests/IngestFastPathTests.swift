@@ -46,6 +46,10 @@ import KindredCore
             rows += "\(form(id)),\(tagForms[rng.below(tagForms.count)]),\(weights[rng.below(weights.count)])"
             rows += rng.chance(0.3) ? "\r\n" : "\n"
         }
+        // Tags named only on rejected rows (unknown id, empty id, bad weight,
+        // which the second thread parses before the ids are known) stay out of
+        // the vocabulary.
+        rows += "nobody,orphan-one,1\n ,orphan-two,\n\(ids[0]),orphan-three,x\nnobody,,\n"
         let d = try TestSupport.load(profiles: profiles, tags: rows)
         let expected = try referenceTags(rows, ids: d.profiles.map(\.id))
         let loaded = d.profiles.indices.map { p in d.tags[p].map { (d.tagNames[Int($0.tag)], $0.weight) } }
@@ -57,6 +61,9 @@ import KindredCore
         let rejects = d.rejects.filter { $0.file == "tags.csv" }.map { "\($0.line) \($0.column ?? "-") \($0.reason)" }
         #expect(rejects == expected.rejects)
         #expect(!rejects.isEmpty)
+        let vocabulary = Set(expected.tags.flatMap { $0.map(\.0) })
+        #expect(d.tagNames == vocabulary.sorted(by: TextNormalization.byteOrder))
+        #expect(!d.tagNames.contains { $0.hasPrefix("orphan") })
     }
 
     /// The tags loader as first written: a `String` per field, dictionaries,

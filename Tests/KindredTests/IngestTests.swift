@@ -46,6 +46,23 @@ import KindredCore
         #expect(d.profiles.map(\.id) == ["ok"])
     }
 
+    /// tags.csv is parsed alongside profiles.csv, but errors keep file order:
+    /// a fatal problem in profiles.csv is the one reported, then a profiles
+    /// file with no valid row, and only then one in tags.csv.
+    @Test func fatalErrorsAreReportedInFileOrder() throws {
+        let badTags = "profile_id,weight\na,1\n"
+        for (profiles, expected) in [("id,languages\na,en\n", "required column missing from the header: role"),
+                                     ("id,role,languages\n,peer,en\n", "has no valid profile rows (1 rejected)"),
+                                     ("id,role,languages\na,peer,en\n", "required column missing from the header: tag")] {
+            #expect {
+                try TestSupport.load(profiles: profiles, tags: badTags)
+            } throws: { error in
+                let e = error as? InputError
+                return e?.message == expected && e?.file == (expected.hasSuffix("tag") ? "tags.csv" : "profiles.csv")
+            }
+        }
+    }
+
     @Test func capacityIsOnlyReadForSupporters() throws {
         let d = try TestSupport.load(profiles: header + "a,peer,en,,,,lots,\nb,supporter,en,,,,,\nc,supporter,en,,,,0,\n",
                                      tags: "profile_id,tag\n")
