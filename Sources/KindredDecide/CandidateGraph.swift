@@ -88,6 +88,9 @@ public struct CandidateGraph: Sendable {
 
         public var startIndex: Int { 0 }
         public var endIndex: Int { end - start }
-        public subscript(k: Int) -> Candidate { entries[start + k] }
+        public subscript(k: Int) -> Candidate {
+            precondition(k >= 0 && k < end - start, "neighbour index out of range")
+            return entries[start + k]
+        }
     }
 }

@@ -50,8 +50,9 @@ public enum Exporter {
         /// Whether the database file was there before this export.
         private let existed: Bool
         private let matchRows: Int
-        /// The temporary JSON file beside the target, until renamed or removed.
-        private var temporaryJSON: (path: String, handle: FileHandle)?
+        /// The temporary JSON file beside the target, until renamed or removed;
+        /// its handle until the JSON writer has closed it (never closed twice).
+        private var temporaryJSON: (path: String, handle: FileHandle?)?
         /// The SQLite connection's thread: it does the writing of both steps,
         /// in order. The caller touches the connection only after `sync`.
         private let queue = DispatchQueue(label: "kindred.export.sqlite")
@@ -106,6 +107,7 @@ public enum Exporter {
             let json = JSONStream()
             if let handle = temporaryJSON?.handle {
                 JSONExport.render(report) { piece in json.write(piece, to: handle) }
+                temporaryJSON?.handle = nil
                 json.close(handle)
             }
             queue.sync {}
@@ -128,8 +130,9 @@ public enum Exporter {
             }
             if let jsonPath, let tmp = temporaryJSON?.path {
                 guard rename(tmp, jsonPath) == 0 else {
+                    let code = errno  // before the clean-up's own calls
                     abandon()
-                    throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(errno))")
+                    throw ExportError(path: jsonPath, message: "cannot move the JSON export into place (errno \(code))")
                 }
                 temporaryJSON = nil
             }
@@ -142,7 +145,7 @@ public enum Exporter {
         private func abandon() {
             ended = true
             if let (path, handle) = temporaryJSON {
-                try? handle.close()
+                try? handle?.close()
                 try? FileManager.default.removeItem(atPath: path)
                 temporaryJSON = nil
             }
@@ -160,8 +163,9 @@ public enum Exporter {
     }
 }
 
-/// The SQLite thread's connection and outcome. Written only on the export's
-/// queue; read by the caller after `queue.sync {}`, which orders the accesses.
+/// The SQLite thread's connection and outcome. Used on the export's queue and,
+/// once `queue.sync {}` has returned (which orders the accesses), by the caller
+/// for COMMIT or ROLLBACK; never by both at once.
 private final class DatabaseState: @unchecked Sendable {
     var connection: SQLiteDatabase?
     var runID: Int64?
@@ -169,8 +173,8 @@ private final class DatabaseState: @unchecked Sendable {
     var committed = false
 }
 
-/// The JSON writer thread's file output: bytes written and the first error.
-private final class JSONStream: @unchecked Sendable {
+/// The JSON writer's file output: bytes written and the first error.
+private final class JSONStream {
     var written = 0
     var error: Error?
 

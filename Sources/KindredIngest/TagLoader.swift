@@ -88,7 +88,9 @@ enum TagLoader {
 
     /// Checks each row's profile against the loaded profiles, then groups the
     /// rows by profile. A tag named only on rejected rows is not in the
-    /// vocabulary.
+    /// vocabulary. The rejects come grouped by kind, not in file order: each
+    /// row has at most one, so sorting by (line, column), as ``Ingest`` does,
+    /// restores the file order.
     /// - Parameter profileIDs: the valid profiles' ids, numbered by profile index.
     /// - Complexity: O(ids + rows) plus O(t log t) per profile with t tags.
     static func resolve(_ parsed: Parsed, profileIDs: ByteStringMap) -> Output {

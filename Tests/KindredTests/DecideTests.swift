@@ -47,6 +47,41 @@ import KindredCore
         return n
     }
 
+    /// The compressed neighbour lists equal a reference built with one
+    /// dictionary per profile (partner → score, both directions), sorted in
+    /// ranking order; with empty lists, self-pairs and pairs listed from
+    /// both sides.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func candidateGraphEqualsADictionaryReference(seed: UInt64) {
+        var rng = TestSupport.RNG(seed)
+        let n = 80
+        // Symmetric, with few levels: ties are common.
+        func score(_ a: Int, _ b: Int) -> Score { Score(micro: Int32(50_000 * (1 + (a * b + a + b) % 7))) }
+        var lists = [[Candidate]](repeating: [], count: n)
+        for i in 0 ..< n where !rng.chance(0.2) {
+            var partners = Set<Int>()
+            for _ in 0 ..< rng.below(12) { partners.insert(rng.below(n)) }
+            lists[i] = partners.map { Candidate(index: Int32($0), score: score(i, $0)) }.sorted(by: Candidate.ranksBefore)
+        }
+        let graph = CandidateGraph(RankedMatches(lists: lists))
+        var reference = [[Int32: Score]](repeating: [:], count: n)
+        for i in 0 ..< n {
+            for c in lists[i] {
+                reference[i][c.index] = c.score
+                reference[Int(c.index)][Int32(i)] = c.score
+            }
+        }
+        var edges = 0
+        for i in 0 ..< n {
+            let want = reference[i].map { Candidate(index: $0.key, score: $0.value) }.sorted(by: Candidate.ranksBefore)
+            let got = graph.neighbours[i]
+            #expect(Array(got) == want, "profile \(i)")
+            #expect(got.count == want.count && (0 ..< got.count).allSatisfy { got[$0] == want[$0] })
+            edges += got.count
+        }
+        #expect(edges > n)
+    }
+
     @Test(arguments: 1 ... 30)
     func supportAssignmentIsStableAndWithinCapacity(seed: Int) {
         let (p, m) = Self.instance(seed: UInt64(seed), seekers: 40, supporters: 12, peers: 0, density: 0.3)

@@ -197,14 +197,78 @@ import KindredCore
         let db = dir + "/k.sqlite", json = dir + "/k.json"
         _ = try Exporter.write(Self.report(), databasePath: db, jsonPath: json)
         let jsonBefore = try Data(contentsOf: URL(fileURLWithPath: json))
+        // The same columns, but no row can be inserted.
         let handle = try SQLiteDatabase(path: db)
-        try handle.execute("DROP TABLE matches; CREATE TABLE matches (x INTEGER)")
+        try handle.execute("""
+            DROP TABLE matches;
+            CREATE TABLE matches (run_id INTEGER NOT NULL, profile_id TEXT NOT NULL, rank INTEGER NOT NULL,
+                candidate_id TEXT NOT NULL, score REAL NOT NULL, shared_tags TEXT NOT NULL CHECK (rank < 0));
+            """)
         handle.close()
         let dbBroken = try Data(contentsOf: URL(fileURLWithPath: db))
         #expect(throws: ExportError.self) { try Exporter.write(Self.report(started: "later"), databasePath: db, jsonPath: json) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == dbBroken)
         #expect(try Data(contentsOf: URL(fileURLWithPath: json)) == jsonBefore)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["k.json", "k.sqlite"])
+    }
+
+    /// A run of `people` peers with 10 candidates each and two shared tags
+    /// per row: about 5 MB of `matches` pages at 6,000 people, more than the
+    /// 2 MiB cache `matches_candidate` is built with.
+    static func largeReport(people: Int) -> RunReport {
+        let profiles = (0 ..< people).map { Profile(id: String(format: "p%06d", $0), role: .peer, languages: ["en"]) }
+        let d = Dataset(profiles: profiles, tags: Array(repeating: [], count: people), tagNames: ["grief", "loss"],
+                        exclusions: [])
+        let m = RankedMatches(lists: (0 ..< people).map { i in
+            (1 ... 10).map { k in Candidate(index: Int32((i + k) % people), score: Score(micro: Int32(900_000 - k))) }
+        })
+        var r = report()
+        r.dataset = d
+        r.matches = m
+        r.sharedTags = SharedTags(rows: m.entries.count) { _ in [1, 0] }
+        r.assignments = []
+        r.groups = [SupportGroup(id: 1, kind: .peer, language: "en", members: [0, 1], cohesion: Score(0.5),
+                                 theme: ["grief"], fit: [Score(0.5), Score(0.5)])]
+        r.unmatched = []
+        return r
+    }
+
+    /// A failure in the second step after a large first step, whose pages
+    /// SQLite has spilled into the database file mid-transaction: the
+    /// rollback still restores the file byte for byte.
+    @Test func failureAfterALargeFirstStepRestoresTheFile() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let db = dir + "/k.sqlite", json = dir + "/k.json"
+        _ = try Exporter.write(Self.report(), databasePath: db, jsonPath: json)
+        let handle = try SQLiteDatabase(path: db)
+        try handle.execute("DROP TABLE groups; CREATE TABLE groups (x INTEGER)")
+        handle.close()
+        let dbBroken = try Data(contentsOf: URL(fileURLWithPath: db))
+        let jsonBefore = try Data(contentsOf: URL(fileURLWithPath: json))
+        #expect(throws: ExportError.self) {
+            try Exporter.write(Self.largeReport(people: 6000), databasePath: db, jsonPath: json)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == dbBroken)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: json)) == jsonBefore)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["k.json", "k.sqlite"])
+    }
+
+    /// The one window the scheme leaves: the rename failing after COMMIT. The
+    /// run is in the database, the error names the JSON target, and no
+    /// temporary file is left.
+    @Test func renameFailureAfterCommitKeepsTheRunAndCleansUp() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let db = dir + "/k.sqlite", json = dir + "/k.json"
+        // A folder in the JSON file's place: a file cannot be renamed over it.
+        try FileManager.default.createDirectory(atPath: json + "/inside", withIntermediateDirectories: true)
+        #expect {
+            try Exporter.write(Self.report(), databasePath: db, jsonPath: json)
+        } throws: { error in
+            (error as? ExportError)?.message.hasPrefix("cannot move the JSON export into place (errno ") == true
+        }
+        #expect(try Self.dump(db)["runs"]?.split(separator: "\n").count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["k.json", "k.sqlite"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: json) == ["inside"])
     }
 
     @Test func configJSONListsEveryKeySorted() throws {

@@ -98,11 +98,13 @@ import KindredCore
     @Test func appendedSharedTagsArePrefixesOfTheSortedList() {
         let d = TestSupport.randomDataset(seed: 4, count: 60, vocabulary: 6)
         let f = Vectorizer.build(d, weights: .defaults)
-        var compared = 0, longest = 0
+        var compared = 0, longest = 0, ties = 0
         for i in 0 ..< 60 {
             for j in 0 ..< 60 {
-                let all = f.sharedTagContributions(i, j).map(\.tag)
+                let contributions = f.sharedTagContributions(i, j)
+                let all = contributions.map(\.tag)
                 longest = max(longest, all.count)
+                ties += zip(contributions, contributions.dropFirst()).filter { $0.contribution == $1.contribution }.count
                 for limit in 0 ... 4 {
                     var out: [Int32] = [-7]
                     f.appendSharedTags(i, j, limit: limit, to: &out)
@@ -111,8 +113,9 @@ import KindredCore
                 }
             }
         }
-        // Profiles here have up to 4 tags: limits 1 to 3 cut some lists short.
-        #expect(longest == 4 && compared == 60 * 60 * 5)
+        // Profiles here have up to 4 tags: limits 1 to 3 cut some lists short;
+        // and equal contributions occur, so the tag order of ties is tested.
+        #expect(longest == 4 && compared == 60 * 60 * 5 && ties > 0)
     }
 
     /// The scatter-and-gather scores of the exact rescoring equal the sorted
