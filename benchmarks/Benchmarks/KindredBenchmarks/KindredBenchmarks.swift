@@ -49,8 +49,8 @@ func report(_ f: Fixture) -> RunReport {
                                              options: .init(topK: k, threads: 2))
     let owner = matches.ownerOfEntries()
     let features = f.features
-    let shared = SharedTags(rows: matches.entries.count) { e in
-        features.sharedTagContributions(owner[e], Int(matches.entries[e].index)).prefix(5).map(\.tag)
+    let shared = SharedTags(rows: matches.entries.count) { e, list in
+        features.appendSharedTags(owner[e], Int(matches.entries[e].index), limit: 5, to: &list)
     }
     return RunReport(startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:00Z", engineVersion: "bench",
                      configJSON: ConfigJSON.render(KindredConfig()), inputSHA256: "", dataset: f.dataset,
