@@ -80,7 +80,7 @@ public enum Exporter {
                 do {
                     let db = try SQLiteDatabase(path: databasePath)
                     database.connection = db
-                    database.runID = try SQLiteExport.begin(ranking, db)
+                    database.begun = try SQLiteExport.begin(ranking, db)
                 } catch {
                     database.error = error
                 }
@@ -100,8 +100,8 @@ public enum Exporter {
             ended = true
             if databasePath != nil {
                 queue.async { [database] in
-                    guard database.error == nil, let db = database.connection, let runID = database.runID else { return }
-                    do { try SQLiteExport.complete(report, runID: runID, db) } catch { database.error = error }
+                    guard database.error == nil, let db = database.connection, let begun = database.begun else { return }
+                    do { try SQLiteExport.complete(report, begun, db) } catch { database.error = error }
                 }
             }
             let json = JSONStream()
@@ -122,7 +122,7 @@ public enum Exporter {
                     try database.connection?.execute("COMMIT")
                     database.committed = true
                     database.connection?.close()
-                    runID = database.runID
+                    runID = database.begun?.runID
                 } catch {
                     abandon()
                     throw error as? ExportError ?? ExportError(path: databasePath, message: "\(error)")
@@ -168,7 +168,7 @@ public enum Exporter {
 /// for COMMIT or ROLLBACK; never by both at once.
 private final class DatabaseState: @unchecked Sendable {
     var connection: SQLiteDatabase?
-    var runID: Int64?
+    var begun: SQLiteExport.Begun?
     var error: Error?
     var committed = false
 }

@@ -73,14 +73,21 @@ public enum SQLiteExport {
         CREATE INDEX IF NOT EXISTS unmatched_profile ON unmatched (run_id, profile_id);
         """
 
+    /// A run after ``begin(_:_:)``: its `run_id`, and the profile ids encoded
+    /// once for both steps.
+    struct Begun {
+        let runID: Int64
+        let ids: TextTable
+    }
+
     /// Opens the run's transaction and writes what ranking produced: the
-    /// `runs` row (its `finished_at` provisional until ``complete(_:runID:_:)``),
-    /// the `matches` rows and their indexes. Returns the new `run_id`. Reads
-    /// only the run fields, `dataset`, `matches` and `sharedTags` of `r`.
+    /// `runs` row (its `finished_at` provisional until ``complete(_:_:_:)``),
+    /// the `matches` rows and their indexes. Reads only the run fields,
+    /// `dataset`, `matches` and `sharedTags` of `r`.
     ///
-    /// The caller ends the transaction: ``complete(_:runID:_:)`` then COMMIT,
+    /// The caller ends the transaction: ``complete(_:_:_:)`` then COMMIT,
     /// or ROLLBACK on any error.
-    static func begin(_ r: RunReport, _ db: SQLiteDatabase) throws -> Int64 {
+    static func begin(_ r: RunReport, _ db: SQLiteDatabase) throws -> Begun {
         // No journal_mode or synchronous pragma: SQLite's defaults (rollback
         // journal, full sync) are what the all-or-nothing guarantee rests on.
         try db.execute("PRAGMA foreign_keys = OFF; PRAGMA page_size = \(pageSize); PRAGMA cache_size = \(pageCacheKiB);")
@@ -104,19 +111,19 @@ public enum SQLiteExport {
         try db.execute("PRAGMA cache_size = \(sortCacheKiB); PRAGMA threads = 1;")
         try db.execute(matchesIndexes)
         try db.execute("PRAGMA cache_size = \(pageCacheKiB); PRAGMA threads = 0;")
-        return runID
+        return Begun(runID: runID, ids: ids)
     }
 
     /// Writes the rest of the run begun by ``begin(_:_:)``, inside the same
     /// transaction: the final `finished_at`, the metrics, the decisions, the
     /// rejects and their indexes. Does not commit.
-    static func complete(_ r: RunReport, runID: Int64, _ db: SQLiteDatabase) throws {
+    static func complete(_ r: RunReport, _ begun: Begun, _ db: SQLiteDatabase) throws {
+        let runID = begun.runID, ids = begun.ids
         let finished = try db.prepare("UPDATE runs SET finished_at = ? WHERE run_id = ?")
         try finished.bind(1, r.finishedAt)
         try finished.bind(2, runID)
         try finished.run()
         try writeMetrics(r, runID: runID, db)
-        let ids = TextTable.plain(r.dataset.profiles.map(\.id))
         try withExtendedLifetime(ids) {
             try writeAssignments(r, runID: runID, ids: ids, db)
             try writeGroups(r, runID: runID, ids: ids, db)

@@ -7,8 +7,8 @@ import Foundation
 /// Explained lazily and once, in chunks of 16,384 rows: `init(rows:explain:)`
 /// computes nothing. Readers take each chunk as it is published; a reader that
 /// gets ahead computes the next unclaimed chunk itself instead of idling, and
-/// waits only for a chunk being computed elsewhere. ``explainAll()`` fills the
-/// chunks in row order. So each row is explained once for both writers: in a
+/// waits only for a chunk being computed elsewhere. So each row is explained
+/// once for both writers: in a
 /// nightly run the exporter's SQLite thread explains them as it writes
 /// `matches` (while the decisions are made), and the JSON writer reads them
 /// afterwards.
@@ -38,13 +38,6 @@ public struct SharedTags: Sendable {
     }
 
     public var count: Int { cache.rows }
-
-    /// Explains every row not yet claimed, in order, and returns once all
-    /// rows are explained. - Complexity: O(rows) calls of `explain`.
-    public func explainAll() {
-        while let c = cache.claim() { cache.compute(c) }
-        for c in 0 ..< cache.chunkCount { _ = cache.chunk(c) }
-    }
 
     /// Row `entry`'s tags (may wait for, or compute, its chunk). For many rows
     /// in order, a ``Reader`` avoids the lock per call.
@@ -108,17 +101,8 @@ private final class Cache: @unchecked Sendable {
         claimed = explain == nil ? chunkCount : 0
     }
 
-    /// The next chunk nobody has started, if any.
-    func claim() -> Int? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard claimed < chunkCount else { return nil }
-        claimed += 1
-        return claimed - 1
-    }
-
     /// Explains chunk `c`'s rows and publishes them. Called once per chunk,
-    /// by whoever claimed it.
+    /// by the reader that claimed it.
     func compute(_ c: Int) {
         guard let explain else { return }
         let rowsOfChunk = c * chunkSize ..< min((c + 1) * chunkSize, rows)

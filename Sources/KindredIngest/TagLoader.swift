@@ -1,6 +1,8 @@
 import KindredCore
 
-/// Reads tags.csv against the loaded profiles (contract §1).
+/// Reads tags.csv (contract §1) in two steps: ``parse(_:)`` needs no profiles,
+/// so it runs while profiles.csv is read; ``resolve(_:profileIDs:)`` then
+/// checks the rows against the loaded profiles.
 enum TagLoader {
     static let required = ["profile_id", "tag"]
     static let optional = ["weight"]
@@ -10,12 +12,6 @@ enum TagLoader {
         var tagNames: [String]
         var rejects: [Reject]
         var unknownColumns: [String]
-    }
-
-    /// - Parameter profileIDs: the valid profiles' ids, numbered by profile index.
-    /// - Complexity: see ``parse(_:)`` and ``resolve(_:profileIDs:)``.
-    static func load(_ file: InputFile, profileIDs: ByteStringMap) throws -> Output {
-        resolve(try parse(file), profileIDs: profileIDs)
     }
 
     /// The file read without the profiles, so that it can be read while

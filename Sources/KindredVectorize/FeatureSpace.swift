@@ -112,6 +112,8 @@ public struct FeatureSpace: Sendable {
 
     /// The shared tags of two profiles with their contribution to the score
     /// (`w_tags · x_it · x_jt`), largest first, ties by tag name (byte order).
+    /// The plain definition; the export uses ``appendSharedTags(_:_:limit:to:)``,
+    /// which the tests check against it.
     public func sharedTagContributions(_ i: Int, _ j: Int) -> [(tag: Int32, contribution: Double)] {
         var out: [(tag: Int32, contribution: Double)] = []
         var a = rowOffsets[i], b = rowOffsets[j]

@@ -133,8 +133,8 @@ import KindredCore
 
     // MARK: Shared tags
 
-    /// Each row explained exactly once, whatever mix of readers, threads and
-    /// `explainAll` asks for it, and every reader sees the same lists.
+    /// Each row explained exactly once, whatever mix of readers and threads
+    /// asks for it, and every reader sees the same lists.
     @Test(arguments: [0, 1, 16383, 16384, 16385, 70000])
     func sharedTagsExplainEachRowOnceAcrossThreads(rows: Int) {
         let calls = Atomic<Int>(0)
@@ -146,8 +146,7 @@ import KindredCore
         let mismatches = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             switch worker {
-            case 0: tags.explainAll()
-            case 1:
+            case 0, 1:
                 var reader = SharedTags.Reader(tags)
                 for r in 0 ..< rows where Array(reader.of(r)) != explainPure(r) { mismatches.add(1, ordering: .relaxed) }
             case 2:
