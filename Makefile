@@ -1,12 +1,12 @@
 # The README's two commands. Both install what is missing on a fresh Debian 12
 # machine first (apt packages), so each works on its own from a clean clone.
 SWIFT ?= swift
-APT_PACKAGES = libblas-dev libopenblas0-pthread libsqlite3-dev
+APT_PACKAGES = libblas-dev libopenblas0-pthread libsqlite3-dev libssl-dev
 OUT ?= out
 
 .PHONY: deps build sample test bench-build clean
 
-# Install the C libraries the engine links (BLAS through OpenBLAS, SQLite).
+# Install the C libraries the engine links (BLAS through OpenBLAS, SQLite, libcrypto).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

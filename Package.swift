@@ -18,13 +18,17 @@ let package = Package(
                        providers: [.apt(["libblas-dev", "libopenblas0-pthread"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
                        providers: [.apt(["libsqlite3-dev"])]),
+        // A header-only software prefetch (no library), for one hot loop.
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto",
+                       providers: [.apt(["libssl-dev"])]),
 
         // Plain value types shared by every stage; imports nothing.
         .target(name: "KindredCore"),
-        // CSV and config reading, validation, rejects.
-        .target(name: "KindredIngest", dependencies: ["KindredCore"]),
+        // CSV and config reading, validation, rejects; the inputs' SHA-256 (libcrypto).
+        .target(name: "KindredIngest", dependencies: ["KindredCore", "CCrypto"]),
         // TF-IDF and the other feature blocks, as one weighted dense matrix.
-        .target(name: "KindredVectorize", dependencies: ["KindredCore"]),
+        .target(name: "KindredVectorize", dependencies: ["KindredCore", "CPrefetch"]),
         // Blocked sgemm + fused top-k under the hard rules.
         .target(name: "KindredSimilarity", dependencies: ["KindredCore", "KindredVectorize", "CBLAS"]),
         // Assignments, peer pairs, groups, unmatched reasons.

@@ -3,11 +3,18 @@ import KindredVectorize
 
 /// Says why a profile has no eligible candidate, in words a coordinator can act on.
 ///
-/// Only called for profiles whose ranking came back empty. It walks the
-/// partner role's profiles applying the hard rules one at a time, in the
+/// Only called for profiles whose ranking came back empty. It applies the
+/// hard rules to the partner role's profiles one at a time, in the
 /// contract's order, and names the first rule that leaves nobody. If some
 /// allowed candidate remains, the ranking (which is exact) proves all of them
 /// score 0: nothing in common.
+///
+/// One pass, no arrays: each candidate gets the number of rules it passes
+/// in order (its depth), and the first rule that leaves nobody is the one
+/// after the deepest candidate's. It stops at the first candidate that passes
+/// every rule (the common case, "nothing in common"). The filter chain it
+/// replaced built an array per rule and took 0.067 s at 50,000 people, on the
+/// main thread between ranking and the decisions.
 ///
 /// - Complexity: O(n) per profile explained, on the compiled rules.
 public struct RankingDiagnostics {
@@ -28,31 +35,37 @@ public struct RankingDiagnostics {
         let partner = me.role.partnerRole
         let noun = partner.rawValue
         let minorFlag = rules.flags[i] & CompiledRules.minorFlag
-        var pool = (byRole[partner] ?? []).filter { $0 != i }
-        guard !pool.isEmpty else {
+        // The rules in the contract's order; a candidate's depth is how many
+        // of them it passes before the first it fails (-1: no candidate at all).
+        var deepest = -1
+        for c in byRole[partner] ?? [] where c != i {
+            let depth: Int
+            if !rules.shareLanguage(i, c) { depth = 0 }
+            else if rules.flags[c] & CompiledRules.minorFlag != minorFlag { depth = 1 }
+            else if !rules.genderAllows(i, c) { depth = 2 }
+            else if rules.isExcluded(i, c) { depth = 3 }
+            else { depth = 4 }
+            deepest = max(deepest, depth)
+            if deepest == 4 { break }
+        }
+        switch deepest {
+        case -1:
             return "no eligible candidate: no other active \(noun) in this run"
-        }
-        pool = pool.filter { rules.shareLanguage(i, $0) }
-        guard !pool.isEmpty else {
+        case 0:
             return "no eligible candidate: no active \(noun) shares a language"
-        }
-        pool = pool.filter { rules.flags[$0] & CompiledRules.minorFlag == minorFlag }
-        guard !pool.isEmpty else {
+        case 1:
             return me.isMinor
                 ? "no eligible candidate: safeguarding: no under-18 \(noun) shares a language"
                 : "no eligible candidate: safeguarding: every \(noun) sharing a language is under-18"
-        }
-        pool = pool.filter { rules.genderAllows(i, $0) }
-        guard !pool.isEmpty else {
+        case 2:
             if me.genderPreference == .same && me.gender == nil {
                 return "no eligible candidate: gender preference 'same' needs a gender on the profile"
             }
             return "no eligible candidate: gender preference: no \(noun) sharing a language meets either side's gender preference"
-        }
-        pool = pool.filter { !rules.isExcluded(i, $0) }
-        guard !pool.isEmpty else {
+        case 3:
             return "no eligible candidate: every remaining \(noun) is excluded (exclusions.csv)"
+        default:
+            return "no eligible candidate: nothing in common with any allowed \(noun) (no shared tag, availability, age band or region)"
         }
-        return "no eligible candidate: nothing in common with any allowed \(noun) (no shared tag, availability, age band or region)"
     }
 }

@@ -170,10 +170,23 @@ public enum SimilarityEngine {
         let split = ColumnSplit(features: features, activeRows: active, kernel: options.kernel, threshold: options.denseThreshold)
         let block = options.block
 
-        var classes: [Role: RowClass] = [:]
-        for role in Set(tasks.flatMap { [$0.a, $0.b] }) {
-            classes[role] = RowClass(members: byRole[role] ?? [], features: features, split: split, rules: rules, block: block)
+        // The classes are independent: built concurrently, largest first so
+        // that two threads share three roles' work evenly.
+        let roles = Set(tasks.flatMap { [$0.a, $0.b] }).sorted {
+            let (na, nb) = (byRole[$0]?.count ?? 0, byRole[$1]?.count ?? 0)
+            return na != nb ? na > nb : $0.rawValue < $1.rawValue
         }
+        let built = Mutex<[Role: RowClass]>([:])
+        let buildClass: @Sendable (Int) -> Void = { [byRole] n in
+            let c = RowClass(members: byRole[roles[n]] ?? [], features: features, split: split, rules: rules, block: block)
+            built.withLock { $0[roles[n]] = c }
+        }
+        if options.threads > 1 {
+            DispatchQueue.concurrentPerform(iterations: roles.count, execute: buildClass)
+        } else {
+            for n in roles.indices { buildClass(n) }
+        }
+        let classes = built.withLock { $0 }
 
         // Heaps per task side, and the work units: block pairs, diagonal by
         // diagonal so that concurrent units rarely share a block.

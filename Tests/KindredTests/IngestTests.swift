@@ -228,10 +228,10 @@ import KindredCore
     }
 }
 
-/// SHA-256 against the FIPS 180-4 examples.
+/// SHA-256 (libcrypto) against the FIPS 180-4 examples.
 @Suite struct SHA256Tests {
     func digest(_ s: String) -> String {
-        var h = SHA256()
+        let h = SHA256()
         h.update(Array(s.utf8))
         return h.hexDigest()
     }
@@ -241,11 +241,22 @@ import KindredCore
         #expect(digest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
             == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // FIPS 180-2 appendix B.3: one million "a".
+        #expect(digest(String(repeating: "a", count: 1_000_000))
+            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func digestLeavesTheHashOpenForMoreInput() {
+        let h = SHA256()
+        h.update(Array("ab".utf8))
+        #expect(h.hexDigest() == digest("ab"))
+        h.update(Array("c".utf8))
+        #expect(h.hexDigest() == digest("abc"))
     }
 
     @Test func incrementalEqualsWhole() {
         let text = String(repeating: "kindred peer support ", count: 500)
-        var h = SHA256()
+        let h = SHA256()
         for chunk in Array(text.utf8).chunked(17) { h.update(chunk) }
         #expect(h.hexDigest() == digest(text))
     }

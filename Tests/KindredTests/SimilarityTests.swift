@@ -210,6 +210,52 @@ import KindredVectorize
         #expect(RankingDiagnostics(dataset: d, rules: CompiledRules(d)).reason(for: 0).contains("nothing in common"))
     }
 
+    /// The one-pass diagnosis against the plain filter chain on the readable
+    /// rules: for every active profile of small random populations (many
+    /// languages, minors, gender preferences and exclusions, so that every
+    /// rule is the first to leave nobody somewhere), both name the same rule.
+    @Test func diagnosisNamesTheFirstRuleThatLeavesNobody() {
+        func stage(of reason: String) -> Int {
+            if reason.contains("no other active") { return -1 }
+            if reason.contains("safeguarding") { return 1 }
+            if reason.contains("shares a language") { return 0 }
+            if reason.contains("gender") { return 2 }
+            if reason.contains("excluded") { return 3 }
+            if reason.contains("nothing in common") { return 4 }
+            Issue.record("unexpected reason: \(reason)")
+            return -2
+        }
+        var seen = Set<Int>()
+        for seed: UInt64 in 1 ... 40 {
+            let languages = (0 ..< 6).map { "l\($0)" }
+            let d = TestSupport.randomDataset(seed: seed, count: 6 + Int(seed % 9), languages: languages, exclusions: 12)
+            let diagnostics = RankingDiagnostics(dataset: d, rules: CompiledRules(d))
+            let excluded = Set(d.exclusions.map(\.key))
+            for i in d.profiles.indices where d.profiles[i].active {
+                let me = d.profiles[i]
+                // The reference: filter the partner role's profiles rule by rule.
+                var pool = d.profiles.indices.filter { $0 != i && d.profiles[$0].active && d.profiles[$0].role == me.role.partnerRole }
+                var expected = -1
+                let rules: [(Int) -> Bool] = [
+                    { HardRules.shareLanguage(me.languages, d.profiles[$0].languages) },
+                    { HardRules.safeguardingAllows(me, d.profiles[$0]) },
+                    { HardRules.genderAllows(me, d.profiles[$0]) },
+                    { !excluded.contains(ExclusionPair(Int32(i), Int32($0)).key) },
+                ]
+                if !pool.isEmpty {
+                    expected = 4
+                    for (n, rule) in rules.enumerated() {
+                        pool = pool.filter(rule)
+                        if pool.isEmpty { expected = n; break }
+                    }
+                }
+                #expect(stage(of: diagnostics.reason(for: i)) == expected, "seed \(seed), profile \(i)")
+                seen.insert(expected)
+            }
+        }
+        #expect(seen == [-1, 0, 1, 2, 3, 4], "every outcome occurs: \(seen.sorted())")
+    }
+
     /// The kernel's 8-lane rule test against the readable rules (rules 3-6),
     /// over every pair of a population with 40 languages, so that languages
     /// share folded bits and some sit behind the overflow bit: it must never
