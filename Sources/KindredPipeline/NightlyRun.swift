@@ -64,9 +64,14 @@ public enum NightlyRun {
         }
         timer.end("ingest")
 
-        // Vectorise.
+        // Vectorise; the compiled rules need only the dataset, so they are
+        // built on another thread meanwhile.
+        let compiled = Box<CompiledRules>()
+        let compiling = DispatchGroup()
+        DispatchQueue.global().async(group: compiling) { compiled.value = CompiledRules(dataset) }
         let features = Vectorizer.build(dataset, weights: config.weights)
-        let rules = CompiledRules(dataset)
+        compiling.wait()
+        let rules = compiled.value!
         timer.end("vectorise")
         log.info("vectorised \(dataset.activeIndices.count) active profiles into \(features.dimension) features")
 
@@ -169,7 +174,7 @@ public struct Inputs: Sendable {
         let cfg = try c.map { try ConfigLoader.load($0) } ?? KindredConfig()
         // Hash on another thread while the CSV files are parsed (about 10 ms
         // at 50,000 people with libcrypto; see ``SHA256``).
-        let digest = DigestBox()
+        let digest = Box<String>()
         let hashing = DispatchGroup()
         let files = [p, t, e, c, cur].compactMap { $0 }
         DispatchQueue.global().async(group: hashing) {
@@ -189,7 +194,7 @@ public struct Inputs: Sendable {
             if !unknown.isEmpty { dataset.unknownColumns.append((cur.name, unknown)) }
         }
         hashing.wait()
-        return Inputs(dataset: dataset, config: cfg, sha256: digest.value, incumbency: incumbency)
+        return Inputs(dataset: dataset, config: cfg, sha256: digest.value!, incumbency: incumbency)
     }
 }
 
@@ -216,7 +221,8 @@ enum Timestamp {
     }
 }
 
-/// The input digest computed on the hashing thread; read after the group waits.
-private final class DigestBox: @unchecked Sendable {
-    var value = ""
+/// A value computed on another thread: written once there, read only after
+/// the `DispatchGroup` it ran in has been waited for (which orders the two).
+private final class Box<Value>: @unchecked Sendable {
+    var value: Value?
 }
