@@ -114,9 +114,9 @@ public enum NightlyRun {
         let export = try Exporter.begin(report, databasePath: options.database, jsonPath: options.json)
 
         let diagnostics = RankingDiagnostics(dataset: dataset, rules: rules)
-        var unmatched: [Unmatched] = []
-        for i in dataset.profiles.indices where dataset.profiles[i].active && matches.candidates(of: i).isEmpty {
-            unmatched.append(Unmatched(profile: Int32(i), stage: .ranking, reason: diagnostics.reason(for: i)))
+        let empty = dataset.profiles.indices.filter { dataset.profiles[$0].active && matches.candidates(of: $0).isEmpty }
+        var unmatched = zip(empty, diagnostics.reasons(for: empty)).map {
+            Unmatched(profile: Int32($0), stage: .ranking, reason: $1)
         }
         timer.end("rank")
 

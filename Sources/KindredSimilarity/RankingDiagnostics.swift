@@ -30,6 +30,35 @@ public struct RankingDiagnostics {
         self.byRole = byRole
     }
 
+    /// The reasons of several profiles, in their order. Profiles that the
+    /// hard rules cannot tell apart get one diagnosis: the same role, language
+    /// mask (no language beyond the 63 with bits), minor flag, same-gender
+    /// preference and gender, and no exclusions. Each rule treats two such
+    /// profiles alike, so each one's deepest candidate has the same depth (a
+    /// profile's own absence from its pool is made up by its twin's presence),
+    /// and the message depends on nothing else. At a million people 4,862
+    /// profiles had no candidate, each a scan of the partner role's ~500,000:
+    /// 9.1 s one by one, 0.21 s by signature (0.023 s → 0.005 s at 50,000).
+    ///
+    /// - Complexity: O(n) per distinct signature, O(1) per further profile.
+    public func reasons(for profiles: [Int]) -> [String] {
+        struct Signature: Hashable {
+            let role: Role, languages: UInt64, flags: UInt8, gender: Int32
+        }
+        var known: [Signature: String] = [:]
+        return profiles.map { i in
+            let flags = rules.flags[i]
+            guard flags & CompiledRules.exclusionFlag == 0,
+                  rules.languageMask[i] & CompiledRules.overflowBit == 0 else { return reason(for: i) }
+            let signature = Signature(role: dataset.profiles[i].role, languages: rules.languageMask[i],
+                                      flags: flags, gender: rules.gender[i])
+            if let r = known[signature] { return r }
+            let r = reason(for: i)
+            known[signature] = r
+            return r
+        }
+    }
+
     public func reason(for i: Int) -> String {
         let me = dataset.profiles[i]
         let partner = me.role.partnerRole

@@ -256,6 +256,32 @@ import KindredVectorize
         #expect(seen == [-1, 0, 1, 2, 3, 4], "every outcome occurs: \(seen.sorted())")
     }
 
+    /// The batch diagnosis shares one diagnosis among profiles the rules
+    /// cannot tell apart; it must equal one diagnosis per profile, including
+    /// for peers (a peer is absent from its own pool but present in its
+    /// twin's). Populations from 4 to 43 people over 4 languages, so that
+    /// twins are common (asserted) and some roles are nearly empty.
+    @Test func batchedDiagnosisEqualsOnePerProfile() {
+        var twins = 0
+        for seed: UInt64 in 1 ... 40 {
+            let d = TestSupport.randomDataset(seed: seed, count: 4 + Int(seed), languages: ["l0", "l1", "l2", "l3"],
+                                              exclusions: 3)
+            let diagnostics = RankingDiagnostics(dataset: d, rules: CompiledRules(d))
+            let active = d.profiles.indices.filter { d.profiles[$0].active }
+            let batch = diagnostics.reasons(for: active)
+            #expect(batch == active.map { diagnostics.reason(for: $0) }, "seed \(seed)")
+            // Twins by the readable attributes, among profiles without exclusions.
+            let excluded = Set(d.exclusions.flatMap { [Int($0.a), Int($0.b)] })
+            var seen = Set<String>()
+            for i in active where !excluded.contains(i) {
+                let p = d.profiles[i]
+                let key = "\(p.role) \(p.languages) \(p.isMinor) \(p.gender ?? "-") \(p.genderPreference)"
+                if !seen.insert(key).inserted { twins += 1 }
+            }
+        }
+        #expect(twins > 50, "twins: \(twins)")
+    }
+
     /// The kernel's 8-lane rule test against the readable rules (rules 3-6),
     /// over every pair of a population with 40 languages, so that languages
     /// share folded bits and some sit behind the overflow bit: it must never
