@@ -65,10 +65,14 @@ public enum NightlyRun {
         timer.end("ingest")
 
         // Vectorise; the compiled rules need only the dataset, so they are
-        // built on another thread meanwhile.
+        // built on another thread meanwhile (unless one thread was asked for).
         let compiled = Box<CompiledRules>()
         let compiling = DispatchGroup()
-        DispatchQueue.global().async(group: compiling) { compiled.value = CompiledRules(dataset) }
+        if options.threads > 1 {
+            DispatchQueue.global().async(group: compiling) { compiled.value = CompiledRules(dataset) }
+        } else {
+            compiled.value = CompiledRules(dataset)
+        }
         let features = Vectorizer.build(dataset, weights: config.weights)
         compiling.wait()
         let rules = compiled.value!

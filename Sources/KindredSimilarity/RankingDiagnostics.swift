@@ -40,6 +40,9 @@ public struct RankingDiagnostics {
     /// profiles had no candidate, each a scan of the partner role's ~500,000:
     /// 9.1 s one by one, 0.21 s by signature (0.023 s → 0.005 s at 50,000).
     ///
+    /// Only active profiles share a diagnosis (an inactive one is outside
+    /// every pool, so it is no twin of an active one); others get their own.
+    ///
     /// - Complexity: O(n) per distinct signature, O(1) per further profile.
     public func reasons(for profiles: [Int]) -> [String] {
         struct Signature: Hashable {
@@ -48,7 +51,7 @@ public struct RankingDiagnostics {
         var known: [Signature: String] = [:]
         return profiles.map { i in
             let flags = rules.flags[i]
-            guard flags & CompiledRules.exclusionFlag == 0,
+            guard dataset.profiles[i].active, flags & CompiledRules.exclusionFlag == 0,
                   rules.languageMask[i] & CompiledRules.overflowBit == 0 else { return reason(for: i) }
             let signature = Signature(role: dataset.profiles[i].role, languages: rules.languageMask[i],
                                       flags: flags, gender: rules.gender[i])

@@ -170,8 +170,9 @@ public enum SimilarityEngine {
         let split = ColumnSplit(features: features, activeRows: active, kernel: options.kernel, threshold: options.denseThreshold)
         let block = options.block
 
-        // The classes are independent: built concurrently, largest first so
-        // that two threads share three roles' work evenly.
+        // The classes are independent: built concurrently by at most
+        // `threads` workers, largest first so that two threads share three
+        // roles' work evenly.
         let roles = Set(tasks.flatMap { [$0.a, $0.b] }).sorted {
             let (na, nb) = (byRole[$0]?.count ?? 0, byRole[$1]?.count ?? 0)
             return na != nb ? na > nb : $0.rawValue < $1.rawValue
@@ -181,10 +182,13 @@ public enum SimilarityEngine {
             let c = RowClass(members: byRole[roles[n]] ?? [], features: features, split: split, rules: rules, block: block)
             built.withLock { $0[roles[n]] = c }
         }
-        if options.threads > 1 {
-            DispatchQueue.concurrentPerform(iterations: roles.count, execute: buildClass)
-        } else {
-            for n in roles.indices { buildClass(n) }
+        let nextRole = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(options.threads, roles.count))) { _ in
+            while true {
+                let n = nextRole.wrappingAdd(1, ordering: .relaxed).oldValue
+                if n >= roles.count { break }
+                buildClass(n)
+            }
         }
         let classes = built.withLock { $0 }
 

@@ -211,9 +211,10 @@ import KindredVectorize
     }
 
     /// The one-pass diagnosis against the plain filter chain on the readable
-    /// rules: for every active profile of small random populations (many
-    /// languages, minors, gender preferences and exclusions, so that every
-    /// rule is the first to leave nobody somewhere), both name the same rule.
+    /// rules: for every active profile of random populations (minors, gender
+    /// preferences and exclusions, so that every rule is the first to leave
+    /// nobody somewhere; a few with more than 63 languages), both name the
+    /// same rule.
     @Test func diagnosisNamesTheFirstRuleThatLeavesNobody() {
         func stage(of reason: String) -> Int {
             if reason.contains("no other active") { return -1 }
@@ -226,9 +227,13 @@ import KindredVectorize
             return -2
         }
         var seen = Set<Int>()
-        for seed: UInt64 in 1 ... 40 {
-            let languages = (0 ..< 6).map { "l\($0)" }
-            let d = TestSupport.randomDataset(seed: seed, count: 6 + Int(seed % 9), languages: languages, exclusions: 12)
+        // Seeds 1-40: small populations over 6 languages; 41-44: 150 people
+        // over 80 languages, so that some speak a language beyond the 63
+        // with mask bits (the exact language check).
+        for seed: UInt64 in 1 ... 44 {
+            let languages = (0 ..< (seed > 40 ? 80 : 6)).map { "l\($0)" }
+            let d = TestSupport.randomDataset(seed: seed, count: seed > 40 ? 150 : 6 + Int(seed % 9),
+                                              languages: languages, exclusions: 12)
             let diagnostics = RankingDiagnostics(dataset: d, rules: CompiledRules(d))
             let excluded = Set(d.exclusions.map(\.key))
             for i in d.profiles.indices where d.profiles[i].active {
@@ -262,7 +267,7 @@ import KindredVectorize
     /// twin's). Populations from 4 to 43 people over 4 languages, so that
     /// twins are common (asserted) and some roles are nearly empty.
     @Test func batchedDiagnosisEqualsOnePerProfile() {
-        var twins = 0
+        var twins = 0, ruleTwins = 0
         for seed: UInt64 in 1 ... 40 {
             let d = TestSupport.randomDataset(seed: seed, count: 4 + Int(seed), languages: ["l0", "l1", "l2", "l3"],
                                               exclusions: 3)
@@ -270,16 +275,41 @@ import KindredVectorize
             let active = d.profiles.indices.filter { d.profiles[$0].active }
             let batch = diagnostics.reasons(for: active)
             #expect(batch == active.map { diagnostics.reason(for: $0) }, "seed \(seed)")
-            // Twins by the readable attributes, among profiles without exclusions.
+            // Twins by the readable attributes, among profiles without
+            // exclusions: those whose shared reason names a rule (not "nothing
+            // in common"), and those that are peers (each in the other's pool).
             let excluded = Set(d.exclusions.flatMap { [Int($0.a), Int($0.b)] })
             var seen = Set<String>()
-            for i in active where !excluded.contains(i) {
+            for (n, i) in active.enumerated() where !excluded.contains(i) {
                 let p = d.profiles[i]
                 let key = "\(p.role) \(p.languages) \(p.isMinor) \(p.gender ?? "-") \(p.genderPreference)"
-                if !seen.insert(key).inserted { twins += 1 }
+                guard !seen.insert(key).inserted else { continue }
+                twins += 1
+                if !batch[n].contains("nothing in common") { ruleTwins += 1 }
             }
         }
         #expect(twins > 50, "twins: \(twins)")
+        #expect(ruleTwins > 0, "twins whose reason names a rule: \(ruleTwins)")
+
+        // Hand-made twins: two peers who ask for the same gender and have
+        // none (each is the other's only peer: rule 5 leaves nobody), two
+        // under-18 seekers with only adult supporters (rule 4), and an adult
+        // peer alone among under-18 peers, next to an inactive twin.
+        let people = [
+            Self.profile("a", .peer, langs: ["zz"], gender: nil, pref: .same),
+            Self.profile("b", .peer, langs: ["zz"], gender: nil, pref: .same),
+            Self.profile("c", .seeker, age: .under18), Self.profile("d", .seeker, age: .under18),
+            Self.profile("e", .supporter), Self.profile("f", .peer, langs: ["yy"], age: .under18),
+            Self.profile("g", .peer, langs: ["yy"]), Self.profile("h", .peer, langs: ["yy"], active: false),
+        ]
+        let d = Dataset(profiles: people, tags: people.map { _ in [] }, tagNames: [], exclusions: [])
+        let diagnostics = RankingDiagnostics(dataset: d, rules: CompiledRules(d))
+        let order = [7, 0, 1, 2, 3, 6, 5]  // the inactive twin first
+        let batch = diagnostics.reasons(for: order)
+        #expect(batch == order.map { diagnostics.reason(for: $0) })
+        #expect(batch[1].contains("needs a gender") && batch[2].contains("needs a gender"))
+        #expect(batch[3].contains("safeguarding") && batch[4].contains("safeguarding"))
+        #expect(batch[5].contains("safeguarding"), "the active adult peer among under-18 peers: \(batch[5])")
     }
 
     /// The kernel's 8-lane rule test against the readable rules (rules 3-6),
