@@ -8,10 +8,9 @@ import Foundation
 /// computes nothing. Readers take each chunk as it is published; a reader that
 /// gets ahead computes the next unclaimed chunk itself instead of idling, and
 /// waits only for a chunk being computed elsewhere. So each row is explained
-/// once for both writers: in a
-/// nightly run the exporter's SQLite thread explains them as it writes
-/// `matches` (while the decisions are made), and the JSON writer reads them
-/// afterwards.
+/// once for both writers: in a nightly run the exporter's SQLite thread
+/// explains them as it writes `matches` (while the decisions are made), and
+/// the JSON writer reads them afterwards.
 public struct SharedTags: Sendable {
     private let cache: Cache
 

@@ -100,14 +100,8 @@ public enum NightlyRun {
         // thread while this one decides (see ``Exporter``).
         let sharedMax = config.sharedTagsMax
         let owner = matches.ownerOfEntries()
-        let rows = matches.entries.count
-        let sharedTags = SharedTags(rows: rows) { e, list in
-            // The candidate's row is a random access: start loading it 8 and
-            // 16 pairs ahead (FeatureSpace.prefetchOffsets; 3.8% -> 1.8% of
-            // the 50k run's CPU samples, with the prefetches).
-            if e + 16 < rows { features.prefetchOffsets(Int(matches.entries[e + 16].index)) }
-            if e + 8 < rows { features.prefetchEntries(Int(matches.entries[e + 8].index)) }
-            features.appendSharedTags(owner[e], Int(matches.entries[e].index), limit: sharedMax, to: &list)
+        let sharedTags = SharedTags(rows: matches.entries.count) { e, list in
+            features.appendSharedTags(ofEntry: e, in: matches, owner: owner, limit: sharedMax, to: &list)
         }
         let started = Timestamp.iso8601(startedAt)
         var report = RunReport(

@@ -116,6 +116,20 @@ import KindredCore
         // Profiles here have up to 4 tags: limits 1 to 3 cut some lists short;
         // and equal contributions occur, so the tag order of ties is tested.
         #expect(longest == 4 && compared == 60 * 60 * 5 && ties > 0)
+
+        // The export's entry point (which prefetches rows ahead, up to the last
+        // entry) explains each `matches` row as its owner and candidate.
+        let lists = (0 ..< 60).map { i in (0 ..< 60).filter { ($0 * 7 + i) % 5 == 0 }.map {
+            Candidate(index: Int32($0), score: Score(0.5)) } }
+        let matches = RankedMatches(lists: lists)
+        let owner = matches.ownerOfEntries()
+        for e in matches.entries.indices {
+            var viaEntry: [Int32] = [], direct: [Int32] = []
+            f.appendSharedTags(ofEntry: e, in: matches, owner: owner, limit: 3, to: &viaEntry)
+            f.appendSharedTags(owner[e], Int(matches.entries[e].index), limit: 3, to: &direct)
+            #expect(viaEntry == direct, "entry \(e)")
+        }
+        #expect(matches.entries.count == 720)
     }
 
     /// The scatter-and-gather scores of the exact rescoring equal the sorted

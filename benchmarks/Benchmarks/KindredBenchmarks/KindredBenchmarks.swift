@@ -50,7 +50,7 @@ func report(_ f: Fixture) -> RunReport {
     let owner = matches.ownerOfEntries()
     let features = f.features
     let shared = SharedTags(rows: matches.entries.count) { e, list in
-        features.appendSharedTags(owner[e], Int(matches.entries[e].index), limit: 5, to: &list)
+        features.appendSharedTags(ofEntry: e, in: matches, owner: owner, limit: 5, to: &list)
     }
     return RunReport(startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:00Z", engineVersion: "bench",
                      configJSON: ConfigJSON.render(KindredConfig()), inputSHA256: "", dataset: f.dataset,
