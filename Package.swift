@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // The dense kernel with the threshold test in registers (AVX2 + FMA, chosen at run time).
+        .target(name: "CFusedKernel"),
 
         // Plain value types shared by every stage; imports nothing.
         .target(name: "KindredCore"),
@@ -30,7 +32,7 @@ let package = Package(
         // TF-IDF and the other feature blocks, as one weighted dense matrix.
         .target(name: "KindredVectorize", dependencies: ["KindredCore", "CPrefetch"]),
         // Blocked sgemm + fused top-k under the hard rules.
-        .target(name: "KindredSimilarity", dependencies: ["KindredCore", "KindredVectorize", "CBLAS"]),
+        .target(name: "KindredSimilarity", dependencies: ["KindredCore", "KindredVectorize", "CBLAS", "CFusedKernel"]),
         // Assignments, peer pairs, groups, unmatched reasons.
         .target(name: "KindredDecide", dependencies: ["KindredCore"]),
         // SQLite and JSON writers.
@@ -47,7 +49,7 @@ let package = Package(
         ]),
         .testTarget(name: "KindredTests", dependencies: [
             "KindredCore", "KindredIngest", "KindredVectorize", "KindredSimilarity",
-            "KindredDecide", "KindredExport", "KindredPipeline", "kindred",
+            "KindredDecide", "KindredExport", "KindredPipeline", "kindred", "CFusedKernel",
         ], exclude: ["Fixtures"]),
     ]
 )

@@ -20,6 +20,8 @@ public enum Bench {
         /// Kernels to time; each gets a line.
         public var kernels: [ColumnSplit.Kernel] = [.auto]
         public var block: Int = 512
+        /// ``SimilarityEngine/Options/fusedKernel``.
+        public var fusedKernel = true
 
         public init(count: Int, vocabulary: Int, tagsPerPerson: Double, topK: Int, threads: Int, seed: UInt64, repeats: Int) {
             self.count = count
@@ -48,6 +50,7 @@ public enum Bench {
         for kernel in o.kernels {
             var options = SimilarityEngine.Options(topK: o.topK, threads: o.threads)
             options.kernel = kernel
+            options.fusedKernel = o.fusedKernel
             options.block = o.block
             var best = Double.infinity, bestTiles = Double.infinity
             var stats = SimilarityEngine.Statistics()
@@ -80,7 +83,8 @@ public enum Bench {
                 // Plain sgemm at the tile shape and at the shape the core calls
                 // (one panel); the ratio is taken against the faster of the two.
                 let fused = stats.flops / bestTiles / 1e9
-                lines.append(String(format: "  dense path: %.1f GFLOP/s in the fused tile loop (best of %d), %.1f GFLOP/s end to end",
+                lines.append(String(format: "  dense path (%@): %.1f GFLOP/s in the fused tile loop (best of %d), %.1f GFLOP/s end to end",
+                                    stats.fusedKernel ? "fused kernel" : "sgemm + panel scan",
                                     fused, o.repeats, stats.flops / best / 1e9))
                 lines.append(String(format: "  plain sgemm on %d threads (best of %d): %.1f GFLOP/s at the tile shape (%d x %d x %d), %.1f GFLOP/s at the core's call shape (%d x %d x %d)",
                                     o.threads, o.repeats, tileShape, o.block, o.block, stats.denseColumns, panelShape,

@@ -58,6 +58,11 @@ public enum SimilarityEngine {
         public var kernel: ColumnSplit.Kernel = .auto
         /// Column density from which the hybrid kernel goes dense.
         public var denseThreshold: Double = 0.15
+        /// Whether the all-dense kernel may use the fused kernel (scores and
+        /// threshold test in registers, `CFusedKernel`) instead of `sgemm` and
+        /// the panel scan, where the CPU has AVX2 and FMA. Results are the same
+        /// either way; off is for comparing the two.
+        public var fusedKernel = true
 
         public init(topK: Int, threads: Int) {
             precondition(topK >= 1 && threads >= 1)
@@ -109,6 +114,9 @@ public enum SimilarityEngine {
         public var marginMicro = 0
         /// The kernel used (`.auto` resolved).
         public var kernel: ColumnSplit.Kernel = .auto
+        /// Whether the all-dense kernel ran through the fused kernel
+        /// (``Options/fusedKernel``) rather than `sgemm` and the panel scan.
+        public var fusedKernel = false
         /// Wall-clock seconds of the three phases: building the row classes
         /// and work units, the tile loop (scores and fused selection), and
         /// the exact rescoring. The tile loop is what `kindred bench` puts
@@ -131,6 +139,7 @@ public enum SimilarityEngine {
             s.sparseColumns = max(a.sparseColumns, b.sparseColumns)
             s.marginMicro = max(a.marginMicro, b.marginMicro)
             s.kernel = a.kernel
+            s.fusedKernel = a.fusedKernel || b.fusedKernel
             s.setupSeconds += b.setupSeconds
             s.tileSeconds += b.tileSeconds
             s.finishSeconds += b.finishSeconds
@@ -243,6 +252,8 @@ public enum SimilarityEngine {
 
         let frozenClasses = classes, frozenSides = sides, frozenUnits = units
         stats.setupSeconds = secondsSince(started)
+        let useFused = options.fusedKernel && split.kernel == .dense && split.denseCount > 0 && FusedScratch.isSupported
+        stats.fusedKernel = useFused
         let tilesStarted = DispatchTime.now().uptimeNanoseconds
         let statsLock = Mutex(stats)
         let nextUnit = Atomic<Int>(0)
@@ -251,10 +262,12 @@ public enum SimilarityEngine {
         BLASThreads.set(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var local = Statistics()
-            let tileCapacity = min(block, TileKernel.maxPanelRows) * block
+            let panelRows = min(block, TileKernel.maxPanelRows)
+            let tileCapacity = FusedScratch.tileCapacity(block: block, panelRows: panelRows)
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
             tile.initialize(repeating: 0, count: tileCapacity)  // TileKernel keeps it zero between panels
             let columnThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
+            let fused = useFused ? FusedScratch(block: block, panelRows: panelRows, dimension: split.denseCount) : nil
             defer {
                 tile.deallocate()
                 columnThreshold.deallocate()
@@ -266,7 +279,7 @@ public enum SimilarityEngine {
                 let task = tasks[unit.task]
                 TileKernel(a: frozenClasses[task.a]!, b: frozenClasses[task.b]!, symmetric: task.symmetric,
                            heapsA: frozenSides[unit.task].a, heapsB: frozenSides[unit.task].b,
-                           split: split, rules: rules, tile: tile, columnThreshold: columnThreshold)
+                           split: split, rules: rules, tile: tile, columnThreshold: columnThreshold, fused: fused)
                     .run(blockA: unit.a, blockB: unit.b, stats: &local)
                 let finished = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
                 if let progress { statsLock.withLock { _ in progress(finished, frozenUnits.count) } }

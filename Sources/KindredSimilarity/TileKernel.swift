@@ -1,4 +1,5 @@
 import CBLAS
+import CFusedKernel
 import KindredCore
 
 /// One work unit: the scores of a block of class A against a block of class
@@ -23,6 +24,10 @@ import KindredCore
 /// and its 512 KB panel competes with the posting lists for L2: its tile loop
 /// was about 5% slower with 256 rows (0.418–0.436 s against 0.382–0.421 s at
 /// 256 tags, four interleaved runs).
+///
+/// On the all-dense kernel, where the CPU has AVX2 and FMA, `sgemm` and the
+/// full scan give way to the fused kernel (`runFused`): the threshold test
+/// is done in registers and the scan only visits the flagged groups of 8.
 struct TileKernel {
     let a: RowClass
     let b: RowClass
@@ -37,6 +42,10 @@ struct TileKernel {
     let tile: UnsafeMutablePointer<Float>
     /// Scratch of `block` floats: the panel's column thresholds.
     let columnThreshold: UnsafeMutablePointer<Float>
+    /// The fused kernel's buffers when it replaces `sgemm` and the full scan
+    /// (the all-dense kernel on a CPU with AVX2 and FMA), else nil. One
+    /// ranking uses one path: the fused one leaves `tile` dirty.
+    let fused: FusedScratch?
 
     /// Rows of A per panel for a kernel (see above), and the most of any.
     static func panelRows(_ kernel: ColumnSplit.Kernel) -> Int { kernel == .dense ? 256 : 128 }
@@ -48,6 +57,10 @@ struct TileKernel {
         stats.pairsScored += Double(ra.count) * Double(rb.count)
         let diagonal = symmetric && blockA == blockB
         let panelRows = TileKernel.panelRows(split.kernel)
+        if let fused {
+            runFused(fused, blockA: blockA, blockB: blockB, diagonal: diagonal, stats: &stats)
+            return
+        }
         var start = ra.lowerBound
         while start < ra.upperBound {
             let panel = start ..< min(ra.upperBound, start + panelRows)
@@ -55,14 +68,70 @@ struct TileKernel {
             // Lock order: A's block, then B's. For a symmetric task (one heap
             // set) units have blockA < blockB; otherwise the sets differ. A
             // worker that holds a B lock never waits, so there is no cycle.
-            let checked = heapsA.withBlock(blockA) {
-                diagonal ? scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: true)
-                    : heapsB.withBlock(blockB) {
-                        scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: false)
-                    }
+            let checked = withLocks(blockA, blockB, diagonal: diagonal) {
+                scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: diagonal)
             }
             stats.reachedScalarChecks += Double(checked)
             start = panel.upperBound
+        }
+    }
+
+    /// Runs `body` holding A's block lock and, off the diagonal, B's.
+    @inline(__always)
+    private func withLocks<R>(_ blockA: Int, _ blockB: Int, diagonal: Bool, _ body: () -> R) -> R {
+        heapsA.withBlock(blockA) { diagonal ? body() : heapsB.withBlock(blockB, body) }
+    }
+
+    /// The all-dense unit through the fused kernel: per panel, the scores are
+    /// computed and tested against a snapshot of the thresholds in registers
+    /// (`kindred_fused_scores`), and only the groups of 8 that hold a score
+    /// reaching one are written to `tile` and visited by ``scan``.
+    ///
+    /// The snapshot is taken under the locks and may be stale by the scan:
+    /// thresholds only rise, so a stale one lets through a superset, and the
+    /// scan tests every flagged group again against the current thresholds.
+    /// The scores are the same dot products as `sgemm`'s in another order,
+    /// within the margin's float error (``HeapSet/margin(terms:)``).
+    private func runFused(_ fused: FusedScratch, blockA: Int, blockB: Int, diagonal: Bool,
+                          stats: inout SimilarityEngine.Statistics) {
+        let ra = a.blockRange(blockA), rb = b.blockRange(blockB)
+        let dd = split.denseCount, n = rb.count
+        let panelRows = TileKernel.panelRows(split.kernel)
+        b.dense.withUnsafeBufferPointer { kindred_fused_pack_b($0.baseAddress! + rb.lowerBound * dd, n, dd, fused.packedB) }
+        var start = ra.lowerBound
+        while start < ra.upperBound {
+            let panel = start ..< min(ra.upperBound, start + panelRows)
+            let m = panel.count
+            stats.flops += 2 * Double(m) * Double(n) * Double(dd)
+            withLocks(blockA, blockB, diagonal: diagonal) {
+                snapshotThresholds(fused, rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: diagonal)
+            }
+            a.dense.withUnsafeBufferPointer {
+                _ = kindred_fused_scores($0.baseAddress! + panel.lowerBound * dd, m, fused.packedB, n, dd, fused.rowThreshold,
+                                         fused.columnThreshold, tile, fused.stride, fused.groupMask, fused.maskWords)
+            }
+            let checked = withLocks(blockA, blockB, diagonal: diagonal) {
+                scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: diagonal, fused: fused)
+            }
+            stats.reachedScalarChecks += Double(checked)
+            start = panel.upperBound
+        }
+    }
+
+    /// The thresholds ``scan`` would start the panel with, into the fused
+    /// kernel's arrays, +∞ on the strips' padding. The caller holds the locks.
+    private func snapshotThresholds(_ fused: FusedScratch, rows: Range<Int>, columns rb: Range<Int>,
+                                    blockA: Int, blockB: Int, diagonal: Bool) {
+        let bMask = b.blockMasks[blockB], aMask = a.blockMasks[blockA]
+        let rowEnd = (rows.count + FusedScratch.stripRows - 1) / FusedScratch.stripRows * FusedScratch.stripRows
+        for r in 0 ..< rowEnd {
+            let g = rows.lowerBound + r
+            fused.rowThreshold[r] = r < rows.count && bMask.admits(a.lanes, row: g) ? heapsA.threshold[g] : .infinity
+        }
+        let columnEnd = (rb.count + FusedScratch.stripColumns - 1) / FusedScratch.stripColumns * FusedScratch.stripColumns
+        for c in 0 ..< columnEnd {
+            fused.columnThreshold[c] = !diagonal && c < rb.count && aMask.admits(b.lanes, row: rb.lowerBound + c)
+                ? heapsB.threshold[rb.lowerBound + c] : .infinity
         }
     }
 
@@ -134,8 +203,13 @@ struct TileKernel {
     /// prefilter, then per surviving lane the heap's own test and the exact
     /// hard rules. The caller holds A's block lock and, off the diagonal, B's.
     /// Returns how many scores passed both tests and reached the scalar checks.
-    private func scan(rows: Range<Int>, columns rb: Range<Int>, blockA: Int, blockB: Int, diagonal: Bool) -> Int {
+    ///
+    /// With `fused`, the scores are only in the groups its mask flags (at its
+    /// row stride), and only those are visited; rows are not cleared.
+    private func scan(rows: Range<Int>, columns rb: Range<Int>, blockA: Int, blockB: Int, diagonal: Bool,
+                      fused: FusedScratch? = nil) -> Int {
         let n = rb.count
+        let stride = fused?.stride ?? n
         let thr = columnThreshold
         // A column that cannot pair with anyone in the A block, and every
         // column of a diagonal tile (its rows are the same people), gets an
@@ -157,8 +231,8 @@ struct TileKernel {
             let lane = Lanes(rows: bRows.baseAddress! + rb.lowerBound, language: language.baseAddress! + rb.lowerBound,
                              gender: gender.baseAddress! + rb.lowerBound, flags: flags.baseAddress! + rb.lowerBound)
             for g in rows {
-                let row = tile + (g - rows.lowerBound) * n
-                defer { row.update(repeating: 0, count: n) }  // the zero invariant of `tile`
+                let row = tile + (g - rows.lowerBound) * stride
+                defer { if fused == nil { row.update(repeating: 0, count: n) } }  // the zero invariant of `tile`
                 // A row with no possible partner in B's block (no shared
                 // language, other side of the safeguarding line) offers
                 // nothing to its own heap; its scores still go to the columns.
@@ -168,8 +242,21 @@ struct TileKernel {
                 let query = RuleLanes.Query(a.lanes, row: g)
                 let queryFlags = a.lanes.flags[g]
                 let qi = a.rows[g]
+                // Without the fused kernel every group of 8 is visited in
+                // order; with it, only the flagged ones (`bits`, word `word`).
+                let flags = fused.map { $0.groupMask + (g - rows.lowerBound) * $0.maskWords }
+                let words = fused?.maskWords ?? 0
+                var word = 0, bits: UInt64 = 0
                 var j = 0
-                while j < n {
+                while true {
+                    if let flags {
+                        while bits == 0 && word < words { bits = flags[word]; word &+= 1 }
+                        if bits == 0 { break }
+                        j = ((word &- 1) &* 64 &+ bits.trailingZeroBitCount) &* 8
+                        bits &= bits &- 1
+                    } else if j >= n {
+                        break
+                    }
                     var rowLanes: UInt32, columnLanes: UInt32
                     if n &- j >= 8 {
                         // The common case, ~99% of groups: two compares per

@@ -124,6 +124,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed repeats; the best is reported.") var repeats = 3
     @Option(help: "Kernel: auto, hybrid, dense, sparse or all.") var kernel = "all"
     @Option(help: "Rows per block (tiles are block x block).") var block = 512
+    @Flag(inversion: .prefixedNo,
+          help: "The dense kernel's fused scores-and-test kernel where the CPU has AVX2 and FMA (--no-fused: sgemm and the panel scan).")
+    var fused = true
 
     func validate() throws {
         if kernel != "all" && ColumnSplit.Kernel(rawValue: kernel) == nil {
@@ -140,6 +143,7 @@ struct BenchCommand: ParsableCommand {
                               threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, seed: seed, repeats: repeats)
         o.kernels = kernel == "all" ? ColumnSplit.Kernel.allCases : [ColumnSplit.Kernel(rawValue: kernel)!]
         o.block = block
+        o.fusedKernel = fused
         do {
             for line in try Bench.run(o, log: Log()) { print(line) }
         } catch {
