@@ -233,6 +233,12 @@ struct TileKernel {
             for g in rows {
                 let row = tile + (g - rows.lowerBound) * stride
                 defer { if fused == nil { row.update(repeating: 0, count: n) } }  // the zero invariant of `tile`
+                // Without the fused kernel every group of 8 is visited in
+                // order; with it, only the flagged ones (`bits`, word `word`),
+                // and a row with none is done.
+                let flags = fused.map { $0.groupMask + (g - rows.lowerBound) * $0.maskWords }
+                let words = fused?.maskWords ?? 0
+                if let flags, !(0 ..< words).contains(where: { flags[$0] != 0 }) { continue }
                 // A row with no possible partner in B's block (no shared
                 // language, other side of the safeguarding line) offers
                 // nothing to its own heap; its scores still go to the columns.
@@ -242,10 +248,6 @@ struct TileKernel {
                 let query = RuleLanes.Query(a.lanes, row: g)
                 let queryFlags = a.lanes.flags[g]
                 let qi = a.rows[g]
-                // Without the fused kernel every group of 8 is visited in
-                // order; with it, only the flagged ones (`bits`, word `word`).
-                let flags = fused.map { $0.groupMask + (g - rows.lowerBound) * $0.maskWords }
-                let words = fused?.maskWords ?? 0
                 var word = 0, bits: UInt64 = 0
                 var j = 0
                 while true {
