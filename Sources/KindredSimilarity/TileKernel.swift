@@ -233,9 +233,9 @@ struct TileKernel {
             for g in rows {
                 let row = tile + (g - rows.lowerBound) * stride
                 defer { if fused == nil { row.update(repeating: 0, count: n) } }  // the zero invariant of `tile`
-                // Without the fused kernel every group of 8 is visited in
-                // order; with it, only the flagged ones (`bits`, word `word`),
-                // and a row with none is done.
+                // Without the fused kernel every group of 8 is tested in
+                // order; with it, only the flagged ones are visited, and a
+                // row with none is done.
                 let flags = fused.map { $0.groupMask + (g - rows.lowerBound) * $0.maskWords }
                 let words = fused?.maskWords ?? 0
                 if let flags, !(0 ..< words).contains(where: { flags[$0] != 0 }) { continue }
@@ -248,29 +248,19 @@ struct TileKernel {
                 let query = RuleLanes.Query(a.lanes, row: g)
                 let queryFlags = a.lanes.flags[g]
                 let qi = a.rows[g]
-                var word = 0, bits: UInt64 = 0
-                var j = 0
-                while true {
-                    if let flags {
-                        while bits == 0 && word < words { bits = flags[word]; word &+= 1 }
-                        if bits == 0 { break }
-                        j = ((word &- 1) &* 64 &+ bits.trailingZeroBitCount) &* 8
-                        bits &= bits &- 1
-                    } else if j >= n {
-                        break
-                    }
+                // One group of 8 columns from `j` (fewer at the ragged end)
+                // that may hold a score reaching a threshold: the 8-lane rule
+                // prefilter, then per surviving lane the heap's own test and
+                // the exact hard rules.
+                @inline(__always) func visit(_ j: Int) {
                     var rowLanes: UInt32, columnLanes: UInt32
                     if n &- j >= 8 {
-                        // The common case, ~99% of groups: two compares per
-                        // half and two mask tests, no rule work.
                         let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
                         let t = UnsafeRawPointer(thr + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let rowHits = v .>= rowThresholds, columnHits = v .>= t
-                        if !(any(rowHits) || any(columnHits)) { j &+= 8; continue }
                         let admitted = RuleLanes.admitted(query, language: lane.language + j, gender: lane.gender + j,
                                                           flags: lane.flags + j)
-                        rowLanes = RuleLanes.bits(RuleLanes.vector(rowHits) & admitted)
-                        columnLanes = RuleLanes.bits(RuleLanes.vector(columnHits) & admitted)
+                        rowLanes = RuleLanes.bits(RuleLanes.vector(v .>= rowThresholds) & admitted)
+                        columnLanes = RuleLanes.bits(RuleLanes.vector(v .>= t) & admitted)
                     } else {
                         // The ragged end: the same tests, one lane at a time.
                         rowLanes = 0
@@ -305,7 +295,28 @@ struct TileKernel {
                         heapsB.offer(heapRow, key)
                         thr[c] = heapsB.threshold[heapRow]
                     }
-                    j &+= 8
+                }
+                if let flags {
+                    for w in 0 ..< words {
+                        var bits = flags[w]
+                        while bits != 0 {
+                            visit((w &* 64 &+ bits.trailingZeroBitCount) &* 8)
+                            bits &= bits &- 1
+                        }
+                    }
+                } else {
+                    var j = 0
+                    while j < n {
+                        if n &- j >= 8 {
+                            // The common case, ~99% of groups: two compares per
+                            // half and two mask tests, no rule work.
+                            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                            let t = UnsafeRawPointer(thr + j).loadUnaligned(as: SIMD8<Float>.self)
+                            if !(any(v .>= rowThresholds) || any(v .>= t)) { j &+= 8; continue }
+                        }
+                        visit(j)
+                        j &+= 8
+                    }
                 }
             }
         }}}}
