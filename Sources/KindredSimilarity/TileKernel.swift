@@ -56,11 +56,11 @@ struct TileKernel {
         stats.blocksComputed += 1
         stats.pairsScored += Double(ra.count) * Double(rb.count)
         let diagonal = symmetric && blockA == blockB
-        let panelRows = TileKernel.panelRows(split.kernel)
         if let fused {
             runFused(fused, blockA: blockA, blockB: blockB, diagonal: diagonal, stats: &stats)
             return
         }
+        let panelRows = TileKernel.panelRows(split.kernel)
         var start = ra.lowerBound
         while start < ra.upperBound {
             let panel = start ..< min(ra.upperBound, start + panelRows)
@@ -122,16 +122,37 @@ struct TileKernel {
     /// kernel's arrays, +∞ on the strips' padding. The caller holds the locks.
     private func snapshotThresholds(_ fused: FusedScratch, rows: Range<Int>, columns rb: Range<Int>,
                                     blockA: Int, blockB: Int, diagonal: Bool) {
-        let bMask = b.blockMasks[blockB], aMask = a.blockMasks[blockA]
+        let bMask = b.blockMasks[blockB]
         let rowEnd = (rows.count + FusedScratch.stripRows - 1) / FusedScratch.stripRows * FusedScratch.stripRows
         for r in 0 ..< rowEnd {
-            let g = rows.lowerBound + r
-            fused.rowThreshold[r] = r < rows.count && bMask.admits(a.lanes, row: g) ? heapsA.threshold[g] : .infinity
+            fused.rowThreshold[r] = r < rows.count ? startThreshold(row: rows.lowerBound + r, bMask) : .infinity
         }
         let columnEnd = (rb.count + FusedScratch.stripColumns - 1) / FusedScratch.stripColumns * FusedScratch.stripColumns
-        for c in 0 ..< columnEnd {
-            fused.columnThreshold[c] = !diagonal && c < rb.count && aMask.admits(b.lanes, row: rb.lowerBound + c)
-                ? heapsB.threshold[rb.lowerBound + c] : .infinity
+        startThresholds(columns: rb, blockA: blockA, diagonal: diagonal, into: fused.columnThreshold)
+        (fused.columnThreshold + rb.count).update(repeating: .infinity, count: columnEnd - rb.count)
+    }
+
+    /// The threshold a panel row starts with: its heap's, or +∞ when B's
+    /// block holds no possible partner for it (no shared language, the other
+    /// side of the safeguarding line): it offers nothing to its own heap, and
+    /// its scores still go to the columns. The caller holds A's block lock.
+    @inline(__always)
+    private func startThreshold(row g: Int, _ bMask: BlockMask) -> Float {
+        bMask.admits(a.lanes, row: g) ? heapsA.threshold[g] : .infinity
+    }
+
+    /// The thresholds B's columns `rb` start a panel with, into `out`: their
+    /// heap rows', or +∞ for a column that cannot pair with anyone in A's
+    /// block and for every column of a diagonal tile (its rows are the same
+    /// people). The caller holds B's block lock off the diagonal.
+    private func startThresholds(columns rb: Range<Int>, blockA: Int, diagonal: Bool, into out: UnsafeMutablePointer<Float>) {
+        if diagonal {
+            out.update(repeating: .infinity, count: rb.count)
+        } else {
+            let aMask = a.blockMasks[blockA]
+            for c in 0 ..< rb.count {
+                out[c] = aMask.admits(b.lanes, row: rb.lowerBound + c) ? heapsB.threshold[rb.lowerBound + c] : .infinity
+            }
         }
     }
 
@@ -211,17 +232,7 @@ struct TileKernel {
         let n = rb.count
         let stride = fused?.stride ?? n
         let thr = columnThreshold
-        // A column that cannot pair with anyone in the A block, and every
-        // column of a diagonal tile (its rows are the same people), gets an
-        // infinite threshold; the others track their heap row's.
-        if diagonal {
-            thr.update(repeating: .infinity, count: n)
-        } else {
-            let aMask = a.blockMasks[blockA]
-            for c in 0 ..< n {
-                thr[c] = aMask.admits(b.lanes, row: rb.lowerBound + c) ? heapsB.threshold[rb.lowerBound + c] : .infinity
-            }
-        }
+        startThresholds(columns: rb, blockA: blockA, diagonal: diagonal, into: thr)
         let bMask = b.blockMasks[blockB]
         var checked = 0
         b.lanes.language.withUnsafeBufferPointer { language in
@@ -239,10 +250,7 @@ struct TileKernel {
                 let flags = fused.map { $0.groupMask + (g - rows.lowerBound) * $0.maskWords }
                 let words = fused?.maskWords ?? 0
                 if let flags, !(0 ..< words).contains(where: { flags[$0] != 0 }) { continue }
-                // A row with no possible partner in B's block (no shared
-                // language, other side of the safeguarding line) offers
-                // nothing to its own heap; its scores still go to the columns.
-                var rowThreshold = bMask.admits(a.lanes, row: g) ? heapsA.threshold[g] : Float.infinity
+                var rowThreshold = startThreshold(row: g, bMask)
                 if diagonal && rowThreshold == .infinity { continue }
                 var rowThresholds = SIMD8<Float>(repeating: rowThreshold)
                 let query = RuleLanes.Query(a.lanes, row: g)

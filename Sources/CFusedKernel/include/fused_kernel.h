@@ -17,10 +17,10 @@
 #define KINDRED_FUSED_NR 16
 
 // 1 if the CPU and the OS support AVX2 and FMA (cpuid and xgetbv), else 0.
-// The two functions below use them on x86-64: call them only when this is 1.
+// kindred_fused_scores uses them on x86-64: call it only when this is 1.
 int kindred_fused_supported(void);
 
-// Packs `count` rows of `k` floats (row-major, contiguous) into strips of NR
+// Portable C. Packs `count` rows of `k` floats (row-major, contiguous) into strips of NR
 // rows, k-major within a strip, the last strip padded with zero rows. `out`
 // holds ceil(count / NR) * NR * k floats and must be 32-byte aligned.
 void kindred_fused_pack_b(const float *rows, long count, long k, float *out);
