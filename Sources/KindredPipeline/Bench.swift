@@ -22,6 +22,8 @@ public enum Bench {
         public var block: Int = 512
         /// ``SimilarityEngine/Options/fusedKernel``.
         public var fusedKernel = true
+        /// ``SimilarityEngine/Options/fusedAVX512``.
+        public var fusedAVX512 = true
 
         public init(count: Int, vocabulary: Int, tagsPerPerson: Double, topK: Int, threads: Int, seed: UInt64, repeats: Int) {
             self.count = count
@@ -47,10 +49,12 @@ public enum Bench {
         let rules = CompiledRules(input.dataset)
         var lines = ["machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS: \(BLASThreads.implementation)",
                      "data: \(o.count) profiles (\(input.dataset.activeIndices.count) active), vocabulary \(o.vocabulary), \(features.dimension) features, top-k \(o.topK), threads \(o.threads), block \(o.block)"]
+        if let warning = BLASThreads.coreWarning { lines.insert("warning: " + warning, at: 1) }
         for kernel in o.kernels {
             var options = SimilarityEngine.Options(topK: o.topK, threads: o.threads)
             options.kernel = kernel
             options.fusedKernel = o.fusedKernel
+            options.fusedAVX512 = o.fusedAVX512
             options.block = o.block
             var best = Double.infinity, bestTiles = Double.infinity
             var stats = SimilarityEngine.Statistics()
@@ -84,7 +88,7 @@ public enum Bench {
                 // (one panel); the ratio is taken against the faster of the two.
                 let fused = stats.flops / bestTiles / 1e9
                 lines.append(String(format: "  dense path (%@): %.1f GFLOP/s in the fused tile loop (best of %d), %.1f GFLOP/s end to end",
-                                    stats.fusedKernel ? "fused kernel" : "sgemm + panel scan",
+                                    stats.fusedKernel ? (stats.fusedAVX512 ? "fused kernel, AVX-512" : "fused kernel, AVX2") : "sgemm + panel scan",
                                     fused, o.repeats, stats.flops / best / 1e9))
                 lines.append(String(format: "  plain sgemm on %d threads (best of %d): %.1f GFLOP/s at the tile shape (%d x %d x %d), %.1f GFLOP/s at the core's call shape (%d x %d x %d)",
                                     o.threads, o.repeats, tileShape, o.block, o.block, stats.denseColumns, panelShape,

@@ -90,6 +90,7 @@ public enum NightlyRun {
             tasks: [.init(.peer, .peer, k: max(config.topK, groupK)), .init(.seeker, .supporter, k: config.topK),
                     .init(.seeker, .seeker, k: groupK)],
             options: engineOptions, progress: log.progress("ranking"))
+        if stats.denseColumns > 0 && !stats.fusedKernel, let warning = BLASThreads.coreWarning { log.info("warning: " + warning) }
         let profiles = dataset.profiles
         let matches = ranked[0].forward.truncated(to: config.topK)
             .merged(with: ranked[1].forward) { profiles[$0].role == .peer }

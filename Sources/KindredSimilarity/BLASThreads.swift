@@ -35,6 +35,32 @@ public enum BLASThreads {
         return Int(unsafeBitCast(p, to: GetThreads.self)())
     }
 
+    /// OpenBLAS's kernel family (`openblas_get_corename`, e.g. "Haswell"),
+    /// or nil for another BLAS.
+    public static var openBLASCore: String? {
+        guard let p = symbol("openblas_get_corename") else { return nil }
+        typealias Name = @convention(c) () -> UnsafePointer<CChar>?
+        return unsafeBitCast(p, to: Name.self)().map { String(cString: $0) }
+    }
+
+    /// OpenBLAS families with AVX2 and FMA kernels (0.3.21 to 0.3.28).
+    static let avx2Families: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+
+    /// A warning when OpenBLAS runs kernels without AVX2 on a CPU that has
+    /// it, else nil. OpenBLAS picks its kernels when it loads, from the CPU
+    /// model; a model newer than the library falls back to old SSE3 kernels
+    /// ("Prescott"). Seen here: Debian 12's OpenBLAS 0.3.21 on a 2-core Xeon
+    /// with AVX-512 ran `sgemm` at 66 GFLOP/s at the core's shapes, 280 with
+    /// `OPENBLAS_CORETYPE=SkylakeX` (benchmarks/README.md). The variable must
+    /// be set before the process starts, so the engine can only say so.
+    public static var coreWarning: String? {
+        guard let core = openBLASCore, FusedScratch.isSupported, !avx2Families.contains(core.lowercased()) else { return nil }
+        let suggested = FusedScratch.isAVX512Supported ? "SkylakeX" : "Haswell"
+        return "OpenBLAS runs its \(core) kernels on a CPU with AVX2\(FusedScratch.isAVX512Supported ? " and AVX-512" : ""): "
+            + "it did not recognise the CPU, and sgemm runs far below the machine's speed; "
+            + "set OPENBLAS_CORETYPE=\(suggested) in the environment"
+    }
+
     /// A short name of the BLAS implementation in use.
     public static var implementation: String {
         if let p = symbol("openblas_get_config") {

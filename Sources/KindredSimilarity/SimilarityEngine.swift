@@ -63,6 +63,10 @@ public enum SimilarityEngine {
         /// the panel scan, where the CPU has AVX2 and FMA. Results are the same
         /// either way; off is for comparing the two.
         public var fusedKernel = true
+        /// Whether the fused kernel may use its AVX-512 variant (32 columns
+        /// per step in 16-wide registers) where the CPU has AVX-512 F. The
+        /// scores are bit for bit the same; off is for comparing the two.
+        public var fusedAVX512 = true
 
         public init(topK: Int, threads: Int) {
             precondition(topK >= 1 && threads >= 1)
@@ -117,6 +121,8 @@ public enum SimilarityEngine {
         /// Whether the all-dense kernel ran through the fused kernel
         /// (``Options/fusedKernel``) rather than `sgemm` and the panel scan.
         public var fusedKernel = false
+        /// Whether that fused kernel was the AVX-512 variant.
+        public var fusedAVX512 = false
         /// Wall-clock seconds of the three phases: building the row classes
         /// and work units, the tile loop (scores and fused selection), and
         /// the exact rescoring. The tile loop is what `kindred bench` puts
@@ -140,6 +146,7 @@ public enum SimilarityEngine {
             s.marginMicro = max(a.marginMicro, b.marginMicro)
             s.kernel = a.kernel
             s.fusedKernel = a.fusedKernel || b.fusedKernel
+            s.fusedAVX512 = a.fusedAVX512 || b.fusedAVX512
             s.setupSeconds += b.setupSeconds
             s.tileSeconds += b.tileSeconds
             s.finishSeconds += b.finishSeconds
@@ -254,6 +261,8 @@ public enum SimilarityEngine {
         stats.setupSeconds = secondsSince(started)
         let useFused = options.fusedKernel && split.kernel == .dense && split.denseCount > 0 && FusedScratch.isSupported
         stats.fusedKernel = useFused
+        let useAVX512 = useFused && options.fusedAVX512 && FusedScratch.isAVX512Supported
+        stats.fusedAVX512 = useAVX512
         let tilesStarted = DispatchTime.now().uptimeNanoseconds
         let statsLock = Mutex(stats)
         let nextUnit = Atomic<Int>(0)
@@ -267,7 +276,7 @@ public enum SimilarityEngine {
             let tile = UnsafeMutablePointer<Float>.allocate(capacity: tileCapacity)
             tile.initialize(repeating: 0, count: tileCapacity)  // TileKernel keeps it zero between panels
             let columnThreshold = UnsafeMutablePointer<Float>.allocate(capacity: block)
-            let fused = useFused ? FusedScratch(block: block, panelRows: panelRows, dimension: split.denseCount) : nil
+            let fused = useFused ? FusedScratch(block: block, panelRows: panelRows, dimension: split.denseCount, avx512: useAVX512) : nil
             defer {
                 tile.deallocate()
                 columnThreshold.deallocate()

@@ -107,8 +107,7 @@ struct TileKernel {
                 snapshotThresholds(fused, rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: diagonal)
             }
             a.dense.withUnsafeBufferPointer {
-                _ = kindred_fused_scores($0.baseAddress! + panel.lowerBound * dd, m, fused.packedB, n, dd, fused.rowThreshold,
-                                         fused.columnThreshold, tile, fused.stride, fused.groupMask, fused.maskWords)
+                fused.scores(rows: $0.baseAddress! + panel.lowerBound * dd, m: m, n: n, dimension: dd, out: tile)
             }
             let checked = withLocks(blockA, blockB, diagonal: diagonal) {
                 scan(rows: panel, columns: rb, blockA: blockA, blockB: blockB, diagonal: diagonal, fused: fused)

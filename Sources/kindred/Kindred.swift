@@ -127,6 +127,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "The dense kernel's fused scores-and-test kernel where the CPU has AVX2 and FMA (--no-fused: sgemm and the panel scan).")
     var fused = true
+    @Flag(inversion: .prefixedNo,
+          help: "The fused kernel's AVX-512 variant where the CPU has AVX-512 F (--no-avx512: the AVX2 variant).")
+    var avx512 = true
 
     func validate() throws {
         if kernel != "all" && ColumnSplit.Kernel(rawValue: kernel) == nil {
@@ -144,6 +147,7 @@ struct BenchCommand: ParsableCommand {
         o.kernels = kernel == "all" ? ColumnSplit.Kernel.allCases : [ColumnSplit.Kernel(rawValue: kernel)!]
         o.block = block
         o.fusedKernel = fused
+        o.fusedAVX512 = avx512
         do {
             for line in try Bench.run(o, log: Log()) { print(line) }
         } catch {

@@ -5,9 +5,10 @@ import KindredCore
 import KindredVectorize
 
 /// The fused dense kernel (`CFusedKernel`) against definitions written here:
-/// the packed layout element by element, the scores and flags against a
-/// double-precision product, and the engine's rankings against the `sgemm`
-/// path and the naive reference. Skipped where the CPU lacks AVX2 or FMA
+/// the packed layout element by element, the scores and flags of both
+/// variants (AVX2, AVX-512) against a double-precision product and against
+/// each other, and the engine's rankings against the `sgemm` path and the
+/// naive reference. Skipped where the CPU lacks AVX2 or FMA
 /// (the engine then never calls the kernel).
 @Suite(.enabled(if: FusedScratch.isSupported, "the CPU has no AVX2/FMA: the fused kernel is never used"))
 struct FusedKernelTests {
@@ -62,8 +63,20 @@ struct FusedKernelTests {
         #expect(mismatches == 0)
     }
 
-    @Test(arguments: [(1, 1, 4), (7, 9, 5), (6, 16, 124), (100, 37, 17), (256, 512, 124), (13, 500, 130)])
-    func scoresAndFlagsAgreeWithADoubleProduct(m: Int, n: Int, k: Int) {
+    /// The kernel variants this CPU runs: AVX2, and AVX-512 where it has it.
+    static let variants = FusedScratch.isAVX512Supported ? [false, true] : [false]
+
+    static func scores(avx512: Bool, _ a: UnsafePointer<Float>, _ m: Int, _ packedB: UnsafePointer<Float>, _ n: Int, _ k: Int,
+                       _ rowThreshold: [Float], _ columnThreshold: [Float], _ out: inout [Float], _ stride: Int,
+                       _ mask: inout [UInt64], _ maskWords: Int) -> Int {
+        avx512 ? kindred_fused_scores_avx512(a, m, packedB, n, k, rowThreshold, columnThreshold, &out, stride, &mask, maskWords)
+            : kindred_fused_scores(a, m, packedB, n, k, rowThreshold, columnThreshold, &out, stride, &mask, maskWords)
+    }
+
+    @Test(arguments: [(1, 1, 4), (7, 9, 5), (6, 16, 124), (100, 37, 17), (256, 512, 124), (13, 500, 130), (12, 48, 40), (13, 40, 600), (20, 70, 513)],
+          variants)
+    func scoresAndFlagsAgreeWithADoubleProduct(shape: (m: Int, n: Int, k: Int), avx512: Bool) {
+        let (m, n, k) = shape
         var random = Floats(state: UInt64(m * 7919 + n * 31 + k))
         let a = Self.rows(m, k, &random), b = Self.rows(n, k, &random)
         let packedB = Self.packed(b, count: n, k: k)
@@ -77,8 +90,8 @@ struct FusedKernelTests {
         var out = [Float](repeating: .nan, count: rowsPadded * stride)
         var mask = [UInt64](repeating: .max, count: rowsPadded * maskWords)
         let reached = a.withUnsafeBufferPointer { ap in
-            kindred_fused_scores(ap.baseAddress!, m, packedB, n, k, rowThreshold, columnThreshold,
-                                 &out, stride, &mask, maskWords)
+            Self.scores(avx512: avx512, ap.baseAddress!, m, packedB, n, k, rowThreshold, columnThreshold,
+                        &out, stride, &mask, maskWords)
         }
         let tolerance = 1e-5
         func score(_ i: Int, _ j: Int) -> Double {
@@ -103,13 +116,16 @@ struct FusedKernelTests {
                 }
             }
         }
-        // Micro-tiles with no flag are not written; padding rows never flagged.
+        // Micro-tiles with no flag are not written (up to one k-block; past
+        // that they hold partial sums); padding rows never flagged.
+        let kBlocked = k > Int(KINDRED_FUSED_KC)
         var tilesWithFlags = 0
         for s in 0 ..< rowsPadded / 6 {
             for cs in 0 ..< stride / 16 {
                 let rowsOfTile = s * 6 ..< min(m, s * 6 + 6)
                 let any = rowsOfTile.contains { flagged($0, cs * 2) || flagged($0, cs * 2 + 1) }
                 if any { tilesWithFlags += 1; continue }
+                if kBlocked { continue }
                 for i in rowsOfTile { for c in cs * 16 ..< cs * 16 + 16 where !out[i * stride + c].isNaN { strayWrites += 1 } }
             }
         }
@@ -121,6 +137,35 @@ struct FusedKernelTests {
         if m * n >= 100 { #expect(flags > 0 && clear > 0) }  // the data exercises both outcomes
     }
 
+    /// Each score's FMAs run in the same order in both variants, so their
+    /// outputs are equal bit for bit: scores, flags and counts.
+    @Test(.enabled(if: FusedScratch.isAVX512Supported, "the CPU has no AVX-512 F"),
+          arguments: [(1, 1, 4), (7, 9, 5), (6, 16, 124), (100, 37, 17), (256, 512, 124), (13, 500, 130), (12, 48, 40), (13, 40, 600), (20, 70, 513)])
+    func avx512VariantGivesTheAVX2VariantsBits(m: Int, n: Int, k: Int) {
+        var random = Floats(state: UInt64(m * 31 + n * 7 + k))
+        let a = Self.rows(m, k, &random), b = Self.rows(n, k, &random)
+        let packedB = Self.packed(b, count: n, k: k)
+        defer { UnsafeMutableRawPointer(packedB).deallocate() }
+        let rowsPadded = (m + 5) / 6 * 6, stride = (n + 15) / 16 * 16, maskWords = (stride / 8 + 63) / 64
+        var rowThreshold = [Float](repeating: .infinity, count: rowsPadded)
+        for i in 0 ..< m { rowThreshold[i] = random.next() < 0.2 ? .infinity : 0.2 + 0.7 * random.next() }
+        var columnThreshold = [Float](repeating: .infinity, count: stride)
+        for j in 0 ..< n { columnThreshold[j] = random.next() < 0.2 ? .infinity : 0.2 + 0.7 * random.next() }
+        var outputs: [([Float], [UInt64], Int)] = []
+        for avx512 in [false, true] {
+            var out = [Float](repeating: .nan, count: rowsPadded * stride)
+            var mask = [UInt64](repeating: .max, count: rowsPadded * maskWords)
+            let reached = a.withUnsafeBufferPointer {
+                Self.scores(avx512: avx512, $0.baseAddress!, m, packedB, n, k, rowThreshold, columnThreshold,
+                            &out, stride, &mask, maskWords)
+            }
+            outputs.append((out, mask, reached))
+        }
+        #expect(outputs[0].0.map(\.bitPattern) == outputs[1].0.map(\.bitPattern))
+        #expect(outputs[0].1 == outputs[1].1)
+        #expect(outputs[0].2 == outputs[1].2)
+    }
+
     @Test(arguments: [8, 64, 512, 4096], [1, 2])
     func fusedAndSgemmPathsRankAlike(block: Int, threads: Int) {
         let d = TestSupport.randomDataset(seed: 91, count: 420, vocabulary: 24)
@@ -129,10 +174,14 @@ struct FusedKernelTests {
         o.block = block
         o.kernel = .dense
         let (fused, fusedStats) = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: o)
+        o.fusedAVX512 = false
+        let (avx2, avx2Stats) = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: o)
         o.fusedKernel = false
         let (plain, plainStats) = SimilarityEngine.rank(d, features: f, rules: CompiledRules(d), options: o)
-        #expect(fusedStats.fusedKernel && !plainStats.fusedKernel)
+        #expect(fusedStats.fusedKernel && avx2Stats.fusedKernel && !plainStats.fusedKernel)
+        #expect(fusedStats.fusedAVX512 == FusedScratch.isAVX512Supported && !avx2Stats.fusedAVX512)
         #expect(fused == plain)
+        #expect(avx2 == plain)
         if block == 64 && threads == 2 { SimilarityTests.checkAgainstReference(d, fused, weights: .defaults, k: 7) }
     }
 }

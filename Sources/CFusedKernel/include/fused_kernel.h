@@ -5,7 +5,8 @@
 //
 // Why not cblas_sgemm: sgemm must write every score of the panel, and the scan
 // that reads them back cost about half of the selection (benchmarks/README.md).
-// AVX2 + FMA only; `kindred_fused_supported` says whether this CPU has them.
+// AVX2 + FMA, or AVX-512; `kindred_fused_supported` and
+// `kindred_fused_avx512_supported` say whether this CPU has them.
 // Callers use cblas_sgemm and the scan otherwise.
 #ifndef KINDRED_FUSED_KERNEL_H
 #define KINDRED_FUSED_KERNEL_H
@@ -15,10 +16,16 @@
 // Rows per micro-tile strip of A and columns per strip of B.
 #define KINDRED_FUSED_MR 6
 #define KINDRED_FUSED_NR 16
+// Dense columns per pass (k-block): with more, the passes keep partial sums in `out`.
+#define KINDRED_FUSED_KC 256
 
 // 1 if the CPU and the OS support AVX2 and FMA (cpuid and xgetbv), else 0.
 // kindred_fused_scores uses them on x86-64: call it only when this is 1.
 int kindred_fused_supported(void);
+
+// 1 if, besides, the CPU and the OS support AVX-512 F (cpuid, and xgetbv for
+// the opmask and ZMM state), else 0. kindred_fused_scores_avx512 needs it.
+int kindred_fused_avx512_supported(void);
 
 // Portable C. Packs `count` rows of `k` floats (row-major, contiguous) into strips of NR
 // rows, k-major within a strip, the last strip padded with zero rows. `out`
@@ -35,11 +42,20 @@ void kindred_fused_pack_b(const float *rows, long count, long k, float *out);
 // micro-tile's scores of the real rows go to out[i * stride + j] (stride >=
 // ceil(n / NR) * NR) and, per row, the bit of each group of 8 columns that
 // holds one is set in group_mask[i * mask_words + (j / 8) / 64] (bit
-// (j / 8) % 64). Every other entry of group_mask is cleared; out is left alone
-// elsewhere. Returns the number of micro-tiles with a score that reaches.
+// (j / 8) % 64). Every other entry of group_mask is cleared. With k <=
+// KINDRED_FUSED_KC, out is left alone elsewhere; with more, the real rows of
+// out hold partial sums there (the passes over k-blocks keep them in out).
+// Returns the number of micro-tiles with a score that reaches.
 // O(m * n * k) flops; no allocation.
 long kindred_fused_scores(const float *rows, long m, const float *packed_b, long n, long k,
                           const float *row_threshold, const float *column_threshold,
                           float *out, long stride, uint64_t *group_mask, long mask_words);
+
+// The same contract and results (up to the order of float additions, which
+// is the same: one FMA per k in order) with 16-wide registers, 32 columns per
+// step. Call it only when kindred_fused_avx512_supported() is 1.
+long kindred_fused_scores_avx512(const float *rows, long m, const float *packed_b, long n, long k,
+                                 const float *row_threshold, const float *column_threshold,
+                                 float *out, long stride, uint64_t *group_mask, long mask_words);
 
 #endif
